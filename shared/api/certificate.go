@@ -1,5 +1,7 @@
 package api
 
+import "time"
+
 // Certificate types.
 const (
 	CertificateTypeClient  = "client"
@@ -14,7 +16,6 @@ type CertificatePut struct {
 	Restricted  bool     `json:"restricted" yaml:"restricted"`
 	Projects    []string `json:"projects" yaml:"projects"`
 	Certificate string   `json:"certificate" yaml:"certificate"`
-	Description string   `json:"description" yaml:"description"`
 }
 
 // Certificate is a trust store entry.
@@ -33,9 +34,9 @@ type CertificatesPost struct {
 // CertificateAddToken is the decoded form of the token printed by
 // `lxc config trust add`.
 type CertificateAddToken struct {
-	ClientName  string   `json:"client_name"`
-	Fingerprint string   `json:"fingerprint"`
-	Addresses   []string `json:"addresses"`
-	Secret      string   `json:"secret"`
-	ExpiresAt   string   `json:"expires_at"`
+	ClientName  string    `json:"client_name"`
+	Fingerprint string    `json:"fingerprint"`
+	Addresses   []string  `json:"addresses"`
+	Secret      string    `json:"secret"`
+	ExpiresAt   time.Time `json:"expires_at"`
 }

@@ -1,0 +1,7 @@
+// Package db owns the cluster database: a go-dqlite `app` node, the schema
+// migrations (package migrations), and typed queries on *Tx, one file per
+// table. Every caller goes through Store.Tx, which retries on busy and on
+// leadership changes. Queries return api 404/409 errors at the source.
+//
+// It imports migrations, shared/* and go-dqlite; never daemon or drivers.
+package db

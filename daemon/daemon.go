@@ -1,0 +1,182 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/lxdng/lxd/cluster/db"
+	"github.com/lxdng/lxd/daemon/api"
+	"github.com/lxdng/lxd/daemon/config"
+	"github.com/lxdng/lxd/daemon/events"
+	"github.com/lxdng/lxd/daemon/operations"
+	"github.com/lxdng/lxd/daemon/projects"
+	"github.com/lxdng/lxd/daemon/trust"
+	"github.com/lxdng/lxd/shared/tlsutil"
+)
+
+// Config is what main passes to New.
+type Config struct {
+	Dir   string // LXD_DIR
+	Group string // group owning unix.socket ("" keeps root's)
+}
+
+// Daemon is one running lxd.
+type Daemon struct {
+	cfg Config
+	log *logrus.Entry
+
+	ctx    context.Context // lifetime of the daemon
+	cancel context.CancelFunc
+
+	db      *db.Store
+	config  *config.Server
+	hub     *events.Hub
+	ops     *operations.Registry
+	trust   *trust.Store
+	cert    *tlsutil.KeyPair
+	env     *environment
+	member  db.Member
+	handler http.Handler
+	servers *listeners
+
+	ready        atomic.Bool
+	shutdownOnce sync.Once
+	stopped      chan struct{}
+}
+
+// New returns a daemon that Run starts.
+func New(cfg Config) *Daemon {
+	return &Daemon{cfg: cfg, log: logrus.WithField("component", "daemon"), stopped: make(chan struct{})}
+}
+
+// path returns a path under LXD_DIR.
+func (d *Daemon) path(elem ...string) string {
+	return filepath.Join(append([]string{d.cfg.Dir}, elem...)...)
+}
+
+// Run starts the daemon and blocks until ctx ends or a shutdown is
+// requested; it then stops cleanly.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	defer d.cancel()
+	if err := d.start(ctx); err != nil {
+		d.stop(context.Background())
+		return err
+	}
+	d.ready.Store(true)
+	d.log.WithField("dir", d.cfg.Dir).Info("Daemon started")
+	select {
+	case <-ctx.Done():
+	case <-d.stopped:
+	}
+	d.stop(context.Background())
+	d.log.Info("Daemon stopped")
+	return nil
+}
+
+func (d *Daemon) start(ctx context.Context) error {
+	if err := os.MkdirAll(d.cfg.Dir, 0o711); err != nil {
+		return fmt.Errorf("Failed to create %s: %w", d.cfg.Dir, err)
+	}
+	var err error
+	d.cert, err = tlsutil.LoadOrGenerate(d.path("server.crt"), d.path("server.key"), true)
+	if err != nil {
+		return fmt.Errorf("Failed to load server certificate: %w", err)
+	}
+	if err := d.openDatabase(ctx); err != nil {
+		return err
+	}
+	if d.config, err = config.Load(ctx, d.db, d.path("daemon.yaml")); err != nil {
+		return err
+	}
+	if d.trust, err = trust.New(ctx, d.db, d.path("server.ca"), d.path("server.crl")); err != nil {
+		return err
+	}
+	d.hub = events.NewHub(1024)
+	logrus.AddHook(events.LogHook{Hub: d.hub})
+	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
+	d.env = newEnvironment(d)
+	d.handler = api.New(api.Deps{
+		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
+		Lifecycle: d, Projects: projects.New(d.db),
+	})
+	d.servers = newListeners(d.handler, d.cert, d.log)
+	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
+		return err
+	}
+	d.config.OnChange(d.servers.applyConfig)
+	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
+}
+
+// openDatabase starts dqlite, migrates the schema and records this member.
+func (d *Daemon) openDatabase(ctx context.Context) error {
+	var err error
+	d.db, err = db.Open(ctx, d.path("database"), db.Options{Log: d.log.WithField("component", "db")})
+	if err != nil {
+		return err
+	}
+	if _, err := d.db.Migrate(ctx); err != nil {
+		return err
+	}
+	return d.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		members, err := tx.Members(ctx)
+		if err != nil {
+			return err
+		}
+		if len(members) == 0 {
+			m := db.Member{Name: "none", Address: "0.0.0.0", SchemaVersion: db.SchemaVersion(),
+				APIExtensions: len(d.envExtensions()), Architecture: hostArchitecture()}
+			if m.ID, err = tx.CreateMember(ctx, m); err != nil {
+				return err
+			}
+			d.member = m
+			return nil
+		}
+		// Standalone: the only member is us. Clustering replaces this.
+		d.member = members[0]
+		d.member.SchemaVersion = db.SchemaVersion()
+		d.member.APIExtensions = len(d.envExtensions())
+		return tx.UpdateMember(ctx, d.member)
+	})
+}
+
+// stop shuts every part down in reverse order of start.
+func (d *Daemon) stop(ctx context.Context) {
+	d.ready.Store(false)
+	if d.servers != nil {
+		d.servers.closeAll()
+	}
+	if d.cancel != nil {
+		d.cancel()
+	}
+	if d.ops != nil {
+		waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := d.ops.Wait(waitCtx); err != nil {
+			d.log.WithError(err).Warn("Operations still running at shutdown")
+		}
+		cancel()
+	}
+	if d.db != nil {
+		if err := d.db.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.WithError(err).Warn("Failed to close database")
+		}
+	}
+}
+
+// Ready implements api.Lifecycle.
+func (d *Daemon) Ready() bool { return d.ready.Load() }
+
+// Shutdown implements api.Lifecycle: it asks Run to stop and returns.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.shutdownOnce.Do(func() { close(d.stopped) })
+	return nil
+}
