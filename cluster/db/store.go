@@ -33,7 +33,7 @@ type Options struct {
 	Accept chan net.Conn
 	// Voters and StandBys size the raft roles (defaults 3 and 2).
 	Voters, StandBys int
-	Log    *logrus.Entry
+	Log              *logrus.Entry
 }
 
 // Store is the cluster database.
