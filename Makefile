@@ -11,16 +11,19 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-# Unit tests need no root and no network; integration tests drive real
-# daemons, containers, bridges and pools and need root.
-test: build check-deps unit integration
+# Unit tests need no root and no network; integration tests (build tag
+# "integration") drive real daemons, containers, bridges and pools as root.
+# `make test` runs both tiers in one pass.
+test: build check-deps
+	$(GO) vet -tags integration ./...
+	$(GO) test -count=1 -tags integration -timeout 60m -p 1 ./...
 
 unit:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
 integration: build
-	$(GO) test -count=1 -tags integration -timeout 40m -p 1 ./...
+	$(GO) test -count=1 -tags integration -timeout 60m -p 1 ./...
 
 check-deps:
 	$(GO) run ./scripts/check-deps

@@ -19,6 +19,9 @@ func (c certificateHandlers) create(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	who := request.From(r.Context())
+	if req.Token && req.Type != api.CertificateTypeClient {
+		return api.BadRequest("Tokens can only be issued for client certificates")
+	}
 	if req.Type == "" {
 		req.Type = api.CertificateTypeClient
 	}
@@ -38,6 +41,9 @@ func (c certificateHandlers) issueToken(w http.ResponseWriter, r *http.Request, 
 		req.Projects = []string{}
 	}
 	env := c.info.Environment(r.Context())
+	if len(env.Addresses) == 0 {
+		return api.BadRequest("Can't issue token when server isn't listening on network")
+	}
 	md := map[string]any{
 		"addresses":   env.Addresses,
 		"fingerprint": env.CertificateFingerprint,
@@ -49,7 +55,7 @@ func (c certificateHandlers) issueToken(w http.ResponseWriter, r *http.Request, 
 		md["expiresAt"] = expiry
 	}
 	op, err := c.ops.StartToken(r.Context(), operations.Spec{
-		Class: api.OperationClassToken, Description: "Executing operation", Metadata: md,
+		Project: "default", Class: api.OperationClassToken, Description: "Executing operation", Metadata: md,
 	}, expiry)
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ func (o operationHandlers) lookup(r *http.Request) (*operations.Op, error) {
 		return nil, err
 	}
 	who := request.From(r.Context())
-	if who.Trusted && !who.CanAccessProject(op.Project()) {
+	if who.Trusted && !who.Admin() && !who.CanAccessProject(op.Project()) {
 		return nil, api.NotFound("Operation not found")
 	}
 	return op, nil

@@ -162,8 +162,5 @@ func (h *Hub) publishJSON(kind, project string, v any) {
 		logrus.WithError(err).Error("Failed to encode event")
 		return
 	}
-	if kind != api.EventTypeLogging && project == "" {
-		project = "default"
-	}
 	h.Publish(api.Event{Type: kind, Metadata: data, Project: project})
 }

@@ -47,7 +47,8 @@ type Op struct {
 // ID returns the operation's UUID.
 func (o *Op) ID() string { return o.id }
 
-// Project returns the project the operation belongs to.
+// Project returns the project the operation belongs to ("" for
+// server-wide operations).
 func (o *Op) Project() string { return o.spec.Project }
 
 // Class returns the operation class.

@@ -60,9 +60,6 @@ func (r *Registry) Start(ctx context.Context, s Spec, fn func(ctx context.Contex
 	if s.Class == "" {
 		s.Class = api.OperationClassTask
 	}
-	if s.Project == "" {
-		s.Project = "default"
-	}
 	opCtx, cancel := context.WithCancel(r.base)
 	now := time.Now()
 	op := &Op{
@@ -131,11 +128,13 @@ func (r *Registry) Get(id string) (*Op, error) {
 }
 
 // List returns the operations of project ("" for all), oldest first.
+// Operations that belong to no project (server-wide tokens and tasks) are
+// listed in every project, as LXD does.
 func (r *Registry) List(project string) []*Op {
 	r.mu.RLock()
 	out := make([]*Op, 0, len(r.ops))
 	for _, op := range r.ops {
-		if project == "" || op.spec.Project == project {
+		if project == "" || op.spec.Project == "" || op.spec.Project == project {
 			out = append(out, op)
 		}
 	}
