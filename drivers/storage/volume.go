@@ -100,14 +100,24 @@ func (v Volume) MainPath() string {
 	return filepath.Join(v.Pool.Path, typeDirs[v.Type].dir, v.Name)
 }
 
-// SnapshotsDir is the directory holding the volume's snapshots.
+// SnapshotsDir is the directory holding the volume's snapshots, "" for
+// types without snapshots (images).
 func (v Volume) SnapshotsDir() string {
-	return filepath.Join(v.Pool.Path, typeDirs[v.Type].snapDir, v.Name)
+	snapDir := typeDirs[v.Type].snapDir
+	if snapDir == "" {
+		return ""
+	}
+	return filepath.Join(v.Pool.Path, snapDir, v.Name)
 }
 
-// SnapshotPath is the path of snapshot snap of the volume.
+// SnapshotPath is the path of snapshot snap of the volume ("" for types
+// without snapshots).
 func (v Volume) SnapshotPath(snap string) string {
-	return filepath.Join(v.SnapshotsDir(), snap)
+	dir := v.SnapshotsDir()
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, snap)
 }
 
 // Path is where the addressed volume or snapshot lives.
