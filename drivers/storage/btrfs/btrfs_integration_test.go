@@ -308,3 +308,41 @@ func TestBlockDeviceSource(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestImageVolumeReadOnly: an image volume is read-only once filled; the
+// instance volumes cloned from it are writable; it renames and deletes.
+func TestImageVolumeReadOnly(t *testing.T) {
+	d := requireHost(t)
+	ctx := context.Background()
+	p := createPool(t, d, newLoopPool(t))
+	img := storage.Volume{Pool: p, Type: storage.VolumeTypeImage, ContentType: storage.ContentTypeFS,
+		Name: "0123abcd", Config: map[string]string{}}
+	err := d.CreateVolume(ctx, img, func(ctx context.Context, root string) error {
+		return os.WriteFile(filepath.Join(root, "rootfs"), []byte("image"), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(img.MainPath(), "x"), nil, 0o644); !errors.Is(err, unix.EROFS) {
+		t.Fatalf("writing into an image volume: got %v, want EROFS", err)
+	}
+	c := storage.Volume{Pool: p, Type: storage.VolumeTypeContainer, ContentType: storage.ContentTypeFS,
+		Name: "default_c1", Config: map[string]string{}}
+	if err := d.CopyVolume(ctx, c, img, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.MainPath(), "rootfs"), []byte("changed"), 0o644); err != nil {
+		t.Fatalf("clone of an image is not writable: %v", err)
+	}
+	renamed := img.WithName("4567ef")
+	if err := d.RenameVolume(ctx, img, renamed.Name); err != nil {
+		t.Fatalf("RenameVolume of a read-only image: %v", err)
+	}
+	wantContent(t, filepath.Join(renamed.MainPath(), "rootfs"), "image")
+	if err := d.DeleteVolume(ctx, renamed); err != nil {
+		t.Fatalf("DeleteVolume of a read-only image: %v", err)
+	}
+	if files.Exists(renamed.MainPath()) {
+		t.Fatal("image volume left behind")
+	}
+}

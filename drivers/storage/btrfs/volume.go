@@ -51,6 +51,13 @@ func (d *Driver) CreateVolume(ctx context.Context, v storage.Volume, fill storag
 			return fmt.Errorf("Failed to fill storage volume %q: %w", v.Name, err)
 		}
 	}
+	// Image volumes are only ever cloned: keep them from changing under
+	// the instances made from them.
+	if v.Type == storage.VolumeTypeImage {
+		if err := setReadonly(ctx, path, true); err != nil {
+			return err
+		}
+	}
 	rev.Success()
 	return nil
 }
