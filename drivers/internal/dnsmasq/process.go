@@ -208,6 +208,13 @@ func (p *Process) Stop() {
 	_ = os.Remove(p.cfg.Path(PidFile))
 }
 
+// Detach ends supervision but leaves dnsmasq running, for a daemon shutting
+// down: the next daemon's Start adopts it when its command line is unchanged.
+func (p *Process) Detach() {
+	p.stopOnce.Do(func() { close(p.stop) })
+	<-p.done
+}
+
 // Reload makes dnsmasq re-read its hosts file (SIGHUP).
 func (p *Process) Reload() error {
 	p.mu.Lock()

@@ -200,6 +200,19 @@ func (d *Driver) stopDnsmasq(ctx context.Context, n network.Network) {
 	}
 }
 
+// Shutdown stops supervising every dnsmasq but leaves them (and the
+// bridges) running, as LXD leaves networks up while the daemon restarts.
+// The next daemon's Start re-adopts them.
+func (d *Driver) Shutdown() {
+	d.mu.Lock()
+	procs := d.procs
+	d.procs = map[string]*dnsmasq.Process{}
+	d.mu.Unlock()
+	for _, p := range procs {
+		p.Detach()
+	}
+}
+
 // DnsmasqPid is the pid of the network's supervised dnsmasq (0 if none).
 func (d *Driver) DnsmasqPid(name string) int {
 	d.mu.Lock()
