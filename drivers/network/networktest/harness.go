@@ -253,3 +253,20 @@ func ProcessAlive(pid int) bool {
 	f := strings.Fields(string(b))
 	return len(f) > 2 && f[2] != "Z"
 }
+
+// ShortName returns "lxnt<tag>" plus hex up to length chars, for names that
+// get suffixes (a bridge whose tunnels are "<bridge>-<tunnel>").
+func ShortName(tag string, length int) string {
+	name := BridgePrefix + tag
+	return name + randHex(length-len(name))
+}
+
+// Veth creates a veth pair in the host (both ends down) and deletes it at
+// cleanup; it returns both names. Tests use it as a stand-in physical NIC.
+func Veth(t testing.TB) (string, string) {
+	t.Helper()
+	a, b := Name("va"), Name("vb")
+	MustRun(t, "ip", "link", "add", "dev", a, "type", "veth", "peer", "name", b)
+	t.Cleanup(func() { _ = iproute.DeleteLink(context.Background(), a) })
+	return a, b
+}
