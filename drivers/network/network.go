@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"errors"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/config"
@@ -133,4 +134,18 @@ func CheckType(typ string) error {
 // ConfigValue returns n.Config[key] or the schema default.
 func (n Network) ConfigValue(keys config.Schema, key string) string {
 	return keys.Get(n.Config, key)
+}
+
+// KeyError turns a config.Schema validation error into LXD's wording:
+// `Invalid option for network "x" option "foo"` for unknown keys and
+// `Invalid value for network "x" option "k": <reason>` for bad values.
+func KeyError(network string, err error) error {
+	var ke *config.KeyError
+	if !errors.As(err, &ke) {
+		return api.BadRequest("Invalid network %q config: %w", network, err)
+	}
+	if errors.Is(ke.Err, config.ErrUnknownKey) {
+		return api.BadRequest("Invalid option for network %q option %q", network, ke.Key)
+	}
+	return api.BadRequest("Invalid value for network %q option %q: %w", network, ke.Key, ke.Err)
 }

@@ -20,7 +20,7 @@ func IsInterfaceName(v string) error { return iproute.ValidName(v) }
 func IsMTU(v string) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1280 || n > 16384 {
-		return fmt.Errorf("Invalid MTU %q (must be between 1280 and 16384)", v)
+		return fmt.Errorf("Out of MTU range (1280-16384) %q", v)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func TestValidators(t *testing.T) {
 		wantErr string
 	}{
 		{"mtu ok", IsMTU, "1500", ""},
-		{"mtu low", IsMTU, "1000", "Invalid MTU"},
+		{"mtu low", IsMTU, "1000", "Out of MTU range (1280-16384)"},
 		{"vlan", IsVLAN, "4094", ""},
 		{"vlan high", IsVLAN, "4095", "Invalid VLAN"},
 		{"host cidr", IsHostAddressCIDR(4), "10.0.0.1/24", ""},

@@ -221,7 +221,8 @@ func (p *Process) Reload() error {
 	defer p.mu.Unlock()
 	select {
 	case <-p.cur.exited:
-		return fmt.Errorf("dnsmasq for %q is not running", p.cfg.Interface)
+		// Being restarted by the supervisor: the new one reads the files afresh.
+		return nil
 	default:
 	}
 	return syscall.Kill(p.cur.pid, syscall.SIGHUP)

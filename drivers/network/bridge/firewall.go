@@ -9,16 +9,18 @@ import (
 	"github.com/lxdng/lxd/shared/api"
 )
 
-// Chain names of one network inside the daemon's inet table. Exact names
-// (never prefixes) are used for deletion, so "a" and "a.b" cannot collide.
+// Chain names of one network inside the daemon's inet table, as LXD names
+// them in its own table. Exact names (never prefixes) are used for
+// deletion, so "a" and "a.b" cannot collide.
 func chainNames(net string) []string {
-	return []string{
-		"net." + net + ".fwd",
-		"net." + net + ".in",
-		"net." + net + ".out",
-		"net." + net + ".pstrt",
-	}
+	return []string{"fwd." + net, "in." + net, "out." + net, "pstrt." + net}
 }
+
+// ICMP types the bridge host accepts and sends, as LXD allows them.
+const (
+	icmp4Types = "{ destination-unreachable, time-exceeded, parameter-problem }"
+	icmp6Types = "{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report }"
+)
 
 // firewallChains builds the chains a network needs; nil when it needs none.
 func firewallChains(n network.Network) []nft.Chain {
@@ -35,9 +37,9 @@ func firewallChains(n network.Network) []nft.Chain {
 		if ip == nil {
 			continue
 		}
-		proto, icmp, dhcp := "ipv4", "icmp", "67"
+		proto, icmp, dhcp := "ipv4", "icmp type "+icmp4Types, "67"
 		if family == 6 {
-			proto, icmp, dhcp = "ipv6", "icmpv6", "547"
+			proto, icmp, dhcp = "ipv6", "icmpv6 type "+icmp6Types, "547"
 		}
 		if c.on(fmt.Sprintf("ipv%d.firewall", family)) {
 			// Accept what the bridge's own services need even when another
@@ -45,11 +47,11 @@ func firewallChains(n network.Network) []nft.Chain {
 			in.Rules = append(in.Rules,
 				fmt.Sprintf("iifname %s meta nfproto %s udp dport { 53, %s } accept", br, proto, dhcp),
 				fmt.Sprintf("iifname %s meta nfproto %s tcp dport 53 accept", br, proto),
-				fmt.Sprintf("iifname %s meta l4proto %s accept", br, icmp))
+				fmt.Sprintf("iifname %s %s accept", br, icmp))
 			out.Rules = append(out.Rules,
-				fmt.Sprintf("oifname %s meta nfproto %s udp sport { 53, %s } accept", br, proto, map[int]string{4: "67", 6: "547"}[family]),
+				fmt.Sprintf("oifname %s meta nfproto %s udp sport { 53, %s } accept", br, proto, dhcp),
 				fmt.Sprintf("oifname %s meta nfproto %s tcp sport 53 accept", br, proto),
-				fmt.Sprintf("oifname %s meta l4proto %s accept", br, icmp))
+				fmt.Sprintf("oifname %s %s accept", br, icmp))
 			if c.on(fmt.Sprintf("ipv%d.routing", family)) {
 				fwd.Rules = append(fwd.Rules,
 					fmt.Sprintf("iifname %s meta nfproto %s accept", br, proto),

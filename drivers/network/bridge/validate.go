@@ -76,7 +76,7 @@ func validateConfig(n network.Network) error {
 		return api.BadRequest("Invalid network name %q: %w", n.Name, err)
 	}
 	if err := keys.Validate(n.Config); err != nil {
-		return api.BadRequest("Invalid value for network %q option %w", n.Name, err)
+		return network.KeyError(n.Name, err)
 	}
 	c := cfg(n.Config)
 	if c.get("bridge.driver") == "openvswitch" {

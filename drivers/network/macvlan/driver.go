@@ -42,7 +42,7 @@ func (d *Driver) Validate(ctx context.Context, n network.Network) error {
 		return api.BadRequest("Invalid network name %q: %w", n.Name, err)
 	}
 	if err := keys.Validate(n.Config); err != nil {
-		return api.BadRequest("Invalid value for network %q option %w", n.Name, err)
+		return network.KeyError(n.Name, err)
 	}
 	if n.Config["parent"] == "" {
 		return api.BadRequest("Missing required %q config key", "parent")
