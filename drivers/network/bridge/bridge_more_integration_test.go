@@ -14,6 +14,7 @@ import (
 	"github.com/lxdng/lxd/drivers/network"
 	"github.com/lxdng/lxd/drivers/network/bridge"
 	"github.com/lxdng/lxd/drivers/network/networktest"
+	"github.com/lxdng/lxd/drivers/network/nic"
 	"github.com/lxdng/lxd/shared/api"
 )
 
@@ -232,5 +233,49 @@ func TestUnsupportedFeaturesFailClearly(t *testing.T) {
 	n.Config = map[string]string{"bridge.driver": "openvswitch"}
 	if err := d.Validate(ctx, n); err == nil || api.StatusOf(err) != 400 {
 		t.Fatalf("openvswitch: %v", err)
+	}
+}
+
+// TestFilteredNICGetsStaticLease joins the pieces the daemon joins: a
+// managed bridge, a bridged NIC with MAC/IPv4 filtering and a pinned
+// ipv4.address, and the static lease the daemon hands the bridge for it.
+// DHCP has to pass the filter and hand out exactly the pinned address.
+func TestFilteredNICGetsStaticLease(t *testing.T) {
+	networktest.RequireTools(t, "ip", "nft", "dnsmasq", "busybox")
+	ctx := context.Background()
+	n := newBridgeNetwork(t)
+	_, subnet, _ := net.ParseCIDR(n.Config["ipv4.address"])
+	pinned := network.NthAddress(subnet, 42).String()
+	d := started(t, n)
+	o := nic.Opts{
+		Config: map[string]string{"nictype": "bridged", "parent": n.Name, "name": "eth0", "ipv4.address": pinned,
+			"security.mac_filtering": "true", "security.ipv4_filtering": "true"},
+		FirewallTable: n.FirewallTable,
+	}
+	res, err := nic.Create(ctx, o)
+	if err != nil {
+		t.Fatalf("nic.Create: %v", err)
+	}
+	t.Cleanup(func() {
+		o.Volatile = res.Volatile
+		if err := nic.Remove(context.Background(), o); err != nil {
+			t.Errorf("nic.Remove: %v", err)
+		}
+	})
+	n.StaticLeases = []network.StaticLease{{Hostname: "c1", MAC: res.Hwaddr, IPv4: pinned}}
+	if err := d.UpdateStaticLeases(ctx, n); err != nil {
+		t.Fatalf("UpdateStaticLeases: %v", err)
+	}
+	ns := networktest.NewNetns(t)
+	ns.MoveIn(res.Device, "eth0", "")
+	if ip := ns.DHCP("eth0"); ip != pinned {
+		t.Fatalf("got %s through the filter, want the pinned %s", ip, pinned)
+	}
+	if !ns.Ping(networktest.GatewayIP(n.Config["ipv4.address"]), 2) {
+		t.Fatalf("filtered NIC cannot reach its gateway with its own address")
+	}
+	st, _ := d.State(ctx, n)
+	if len(st.Bridge.UpperDevices) != 1 || st.Bridge.UpperDevices[0] != res.HostName {
+		t.Fatalf("bridge ports %v, want [%s]", st.Bridge.UpperDevices, res.HostName)
 	}
 }
