@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lxdng/lxd/drivers/internal/iproute"
 	"github.com/lxdng/lxd/drivers/internal/nft"
@@ -119,6 +120,15 @@ func TestIPv6AndRoutes(t *testing.T) {
 	if len(leases) != 2 || leases[1].Address != networktest.GatewayIP(v6) {
 		t.Fatalf("gateway leases: %+v", leases)
 	}
+	// dnsmasq's router advertisements give a namespace a SLAAC address.
+	ns := networktest.NewNetns(t)
+	host := ns.AddVeth("eth0", "00:16:3e:aa:06:01")
+	networktest.MustRun(t, "ip", "link", "set", "dev", host, "master", n.Name, "up")
+	prefix := fmt.Sprintf("fd42:201:%x:", x)
+	networktest.Eventually(t, 20*time.Second, "a SLAAC address from the bridge's RA", func() (bool, string) {
+		out, _ := ns.TryExec(ctx, "ip", "-6", "addr", "show", "dev", "eth0", "scope", "global")
+		return strings.Contains(out, prefix), out
+	})
 	upd := n
 	upd.Config = map[string]string{}
 	for k, v := range n.Config {

@@ -108,6 +108,7 @@ func testIdempotent(t *testing.T, d network.Driver, n network.Network) {
 	if pid1 == 0 || !ProcessAlive(pid1) {
 		t.Fatalf("dnsmasq not running (pid %d)", pid1)
 	}
+	assertBindsOnlyBridge(t, n, pid1)
 	// ipv4.firewall defaults to true: the network has its chains in the
 	// daemon's table, and nothing else was created there.
 	chains, err := nft.Chains(ctx, nft.FamilyInet, n.FirewallTable)
@@ -367,5 +368,31 @@ func testUpdate(t *testing.T, d network.Driver, n network.Network) {
 	_, subnet, _ := net.ParseCIDR(newAddr)
 	if ip := ns.DHCP("eth0"); !subnet.Contains(net.ParseIP(ip)) {
 		t.Fatalf("lease %s after Update is outside %s", ip, subnet)
+	}
+}
+
+// assertBindsOnlyBridge checks every socket dnsmasq listens on is bound to
+// the bridge's address or to the bridge device (DHCP's 0.0.0.0%<bridge>:67).
+func assertBindsOnlyBridge(t *testing.T, n network.Network, pid int) {
+	t.Helper()
+	out := MustRun(t, "ss", "-H", "-l", "-n", "-p", "-t", "-u")
+	gw := GatewayIP(n.Config["ipv4.address"])
+	seen := 0
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.Contains(line, "pid="+strconv.Itoa(pid)+",") {
+			continue
+		}
+		seen++
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		local := f[4]
+		if !strings.HasPrefix(local, gw+":") && !strings.Contains(local, "%"+n.Name+":") && !strings.HasPrefix(local, "["+gw) {
+			t.Fatalf("dnsmasq listens outside the bridge: %s", line)
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("dnsmasq (pid %d) has no listening sockets:\n%s", pid, out)
 	}
 }
