@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -113,4 +114,60 @@ func TestUnpackSquashfsDevices(t *testing.T) {
 	checkOwner(t, filepath.Join(s.target, "home"), 1000, 1000, 0o750|syscall.S_IFDIR)
 	checkOwner(t, filepath.Join(s.target, "dev/null"), 0, 0, 0o666|syscall.S_IFCHR)
 	s.checkOutside(t)
+}
+
+// TestGNUTarCompatibility: archives made by GNU tar (as image builders do)
+// unpack with owners and xattrs, and GNU tar extracts what Pack writes.
+func TestGNUTarCompatibility(t *testing.T) {
+	requireRoot(t)
+	requireTool(t, "tar", "tar")
+	src := makeTree(t)
+	ping := filepath.Join(src, "bin/busybox")
+	if err := unix.Setxattr(ping, "security.capability", []byte(capNetRaw()), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(filepath.Join(src, "etc/hostname"), 1000, 1001); err != nil {
+		t.Fatal(err)
+	}
+	// GNU tar -> Unpack.
+	archive := filepath.Join(t.TempDir(), "rootfs.tar.xz")
+	run(t, "tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cJf", archive, "-C", src, ".")
+	s := newSandbox(t)
+	if err := UnpackFile(context.Background(), archive, s.target, UnpackOpts{Layout: LayoutRootfs}); err != nil {
+		t.Fatal(err)
+	}
+	checkOwner(t, filepath.Join(s.target, "etc/hostname"), 1000, 1001, 0o644|syscall.S_IFREG)
+	checkCap(t, filepath.Join(s.target, "bin/busybox"))
+	// Pack -> GNU tar.
+	var img bytes.Buffer
+	if err := Pack(context.Background(), &img, PackOpts{Rootfs: src, Metadata: []byte(testMetadata), Compression: CompressionGzip}); err != nil {
+		t.Fatal(err)
+	}
+	packed := filepath.Join(t.TempDir(), "image.tar.gz")
+	if err := os.WriteFile(packed, img.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	run(t, "tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpzf", packed, "-C", out)
+	checkOwner(t, filepath.Join(out, "rootfs/etc/hostname"), 1000, 1001, 0o644|syscall.S_IFREG)
+	checkCap(t, filepath.Join(out, "rootfs/bin/busybox"))
+	if b, _ := os.ReadFile(filepath.Join(out, "metadata.yaml")); string(b) != testMetadata {
+		t.Fatalf("metadata.yaml %q", b)
+	}
+}
+
+func run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if b, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v: %s", name, args, err, b)
+	}
+}
+
+func checkCap(t *testing.T, p string) {
+	t.Helper()
+	val := make([]byte, 64)
+	n, err := unix.Lgetxattr(p, "security.capability", val)
+	if err != nil || string(val[:n]) != capNetRaw() {
+		t.Fatalf("%s: security.capability %x, %v", p, val[:n], err)
+	}
 }
