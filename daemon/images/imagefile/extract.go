@@ -31,6 +31,7 @@ type extractor struct {
 	rootFD     int
 	privileged bool
 	written    int64
+	entries    int64
 	dirs       []dirMeta
 }
 

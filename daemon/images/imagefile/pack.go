@@ -215,7 +215,7 @@ func (p *packer) file(dirFD int, base, name string, st *unix.Stat_t, rootfs bool
 	if err := p.tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	if _, err := io.CopyN(p.tw, f, hdr.Size); err != nil {
+	if _, err := io.CopyN(p.tw, ctxReader{ctx: p.ctx, r: f}, hdr.Size); err != nil {
 		return fmt.Errorf("Failed to read %q (changed while packing?): %w", name, err)
 	}
 	if st.Nlink > 1 {

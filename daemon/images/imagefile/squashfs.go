@@ -109,6 +109,9 @@ func checkSquashfsListing(ctx context.Context, tool, file string, o UnpackOpts) 
 			}
 		}
 	}
+	if o.MaxEntries > 0 && int64(len(attrs)) > o.MaxEntries {
+		return nil, api.BadRequest("Image has more than %d entries", o.MaxEntries)
+	}
 	if o.MaxBytes > 0 && total > o.MaxBytes {
 		return nil, api.BadRequest("Image content is larger than %d bytes", o.MaxBytes)
 	}

@@ -57,6 +57,7 @@ func TestUnpackSquashfs(t *testing.T) {
 		{"device refused", withDev, func() string { return t.TempDir() }, UnpackOpts{Layout: LayoutRootfs}, 400},
 		{"image layout", file, func() string { return t.TempDir() }, UnpackOpts{Layout: LayoutImage}, 400},
 		{"too big", file, func() string { return t.TempDir() }, UnpackOpts{Layout: LayoutRootfs, MaxBytes: 1000}, 400},
+		{"too many entries", file, func() string { return t.TempDir() }, UnpackOpts{Layout: LayoutRootfs, MaxEntries: 3}, 400},
 		{"target not empty", file, func() string { return s.target }, UnpackOpts{Layout: LayoutRootfs}, 500},
 		{"corrupt", writeTemp(t, "hsqs"+string(make([]byte, 200))), func() string { return t.TempDir() }, UnpackOpts{Layout: LayoutRootfs}, 400},
 	}

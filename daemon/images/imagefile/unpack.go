@@ -41,6 +41,9 @@ type UnpackOpts struct {
 	AllowDevices bool
 	// MaxBytes caps the total size of regular file content; 0 means no cap.
 	MaxBytes int64
+	// MaxEntries caps the number of entries (a small compressed archive can
+	// hold millions of empty files); 0 means no cap.
+	MaxEntries int64
 }
 
 // entryKind is the part of an image an entry belongs to; each has its own
@@ -170,6 +173,10 @@ func (ex *extractor) check(hdr *tar.Header, name string, kind entryKind) error {
 func (ex *extractor) entry(hdr *tar.Header, content io.Reader) error {
 	if hdr.Typeflag == tar.TypeXGlobalHeader {
 		return nil
+	}
+	ex.entries++
+	if ex.o.MaxEntries > 0 && ex.entries > ex.o.MaxEntries {
+		return api.BadRequest("Image has more than %d entries", ex.o.MaxEntries)
 	}
 	name, err := cleanEntryName(hdr.Name)
 	if err != nil {

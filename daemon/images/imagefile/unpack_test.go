@@ -179,6 +179,9 @@ func TestUnpackHostile(t *testing.T) {
 		{"too big", func(o string) []ent {
 			return []ent{reg("a", strings.Repeat("x", 600)), reg("b", strings.Repeat("x", 600))}
 		}, UnpackOpts{Layout: LayoutRootfs, MaxBytes: 1000}},
+		{"too many entries", func(o string) []ent {
+			return []ent{reg("a", ""), reg("b", ""), reg("c", "")}
+		}, UnpackOpts{Layout: LayoutRootfs, MaxEntries: 2}},
 		{"root entry not a dir", func(o string) []ent { return []ent{reg(".", "x")} }, UnpackOpts{Layout: LayoutRootfs}},
 		{"file replaces non-empty dir", func(o string) []ent {
 			return []ent{reg("d/f", "x"), reg("d", "y")}
