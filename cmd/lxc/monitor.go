@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v2"
 
@@ -90,6 +91,7 @@ func (a *app) monitor(f *monitorFlags, args []string) error {
 			wanted[one] = true
 		}
 	}
+	log := a.prettyLogger()
 	for e := range events {
 		if len(wanted) > 0 && !wanted[e.Type] {
 			continue
@@ -97,7 +99,7 @@ func (a *app) monitor(f *monitorFlags, args []string) error {
 		if minLevel >= 0 && e.Type == api.EventTypeLogging && eventLevel(e) < minLevel {
 			continue
 		}
-		if err := a.printEvent(f.format, e); err != nil {
+		if err := a.printEvent(f.format, e, log); err != nil {
 			return err
 		}
 	}
@@ -118,9 +120,14 @@ func eventLevel(e api.Event) int {
 
 // printEvent renders one event. JSON and YAML re-encode the event as a
 // generic map (sorted keys) followed by a blank line, as LXD's client does.
-func (a *app) printEvent(format string, e api.Event) error {
+func (a *app) printEvent(format string, e api.Event, log *logrus.Logger) error {
 	if format == "pretty" {
-		fmt.Fprintln(a.stdout, prettyEvent(e))
+		level, msg, fields := prettyEvent(e)
+		if log != nil {
+			log.WithFields(fields).Log(level, msg)
+			return nil
+		}
+		fmt.Fprintln(a.stdout, strings.ToUpper(level.String())+": "+msg+logfmt(fields))
 		return nil
 	}
 	raw, err := json.Marshal(e)
@@ -144,59 +151,69 @@ func (a *app) printEvent(format string, e api.Event) error {
 	return nil
 }
 
-// prettyEvent renders "LEVEL: message key=value..." lines.
-func prettyEvent(e api.Event) string {
+// prettyLogger is how LXD's client logs events when stdout is not a
+// terminal (logrus text: time=... level=... msg=... k=v); on a terminal
+// lines are "LEVEL: msg k=v" instead (nil logger).
+func (a *app) prettyLogger() *logrus.Logger {
+	if isTerminal(a.stdout) {
+		return nil
+	}
+	log := logrus.New()
+	log.SetOutput(a.stdout)
+	log.SetLevel(logrus.TraceLevel)
+	log.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true, TimestampFormat: time.RFC3339})
+	return log
+}
+
+// prettyEvent turns an event into a log line: level, message and fields.
+func prettyEvent(e api.Event) (logrus.Level, string, logrus.Fields) {
+	fields := logrus.Fields{}
 	switch e.Type {
 	case api.EventTypeLogging:
 		var md api.EventLogging
 		_ = json.Unmarshal(e.Metadata, &md)
-		ctx := map[string]string{}
 		for k, v := range md.Context {
-			ctx[k] = v
+			fields[k] = v
 		}
-		return strings.ToUpper(levelName(md.Level)) + ": " + md.Message + logfmt(ctx)
+		level, err := logrus.ParseLevel(md.Level)
+		if err != nil {
+			level = logrus.InfoLevel
+		}
+		return level, md.Message, fields
 	case api.EventTypeLifecycle:
 		var md api.EventLifecycle
 		_ = json.Unmarshal(e.Metadata, &md)
-		ctx := map[string]string{}
 		for k, v := range md.Context {
-			ctx[k] = fmt.Sprint(v)
+			fields[k] = fmt.Sprint(v)
 		}
-		return fmt.Sprintf("INFO: Action: %s, Source: %s%s", md.Action, md.Source, logfmt(ctx))
+		msg := fmt.Sprintf("Action: %s, Source: %s", md.Action, md.Source)
+		if r := md.Requestor; r != nil {
+			msg += fmt.Sprintf(", Requestor: %s/%s (%s)", r.Protocol, r.Username, r.Address)
+		}
+		return logrus.InfoLevel, msg, fields
 	case api.EventTypeOperation:
 		var op api.Operation
 		_ = json.Unmarshal(e.Metadata, &op)
-		ctx := map[string]string{
-			"CreatedAt": op.CreatedAt.Format(time.RFC3339Nano), "UpdatedAt": op.UpdatedAt.Format(time.RFC3339Nano),
-			"Err": op.Err, "Location": op.Location, "MayCancel": fmt.Sprint(op.MayCancel),
-			"Metadata": fmt.Sprint(op.Metadata), "Resources": fmt.Sprint(op.Resources),
-			"Status": op.Status, "StatusCode": op.Status,
+		fields = logrus.Fields{
+			"CreatedAt": op.CreatedAt.String(), "UpdatedAt": op.UpdatedAt.String(), "Err": op.Err,
+			"Location": op.Location, "MayCancel": op.MayCancel, "Metadata": fmt.Sprint(op.Metadata),
+			"Resources": fmt.Sprint(op.Resources), "Status": op.Status, "StatusCode": op.Status,
 		}
-		return fmt.Sprintf("INFO: ID: %s, Class: %s, Description: %s%s", op.ID, op.Class, op.Description, logfmt(ctx))
+		return logrus.InfoLevel, fmt.Sprintf("ID: %s, Class: %s, Description: %s", op.ID, op.Class, op.Description), fields
 	}
-	return fmt.Sprintf("INFO: %s event: %s", e.Type, string(e.Metadata))
-}
-
-func levelName(l string) string {
-	if l == "warning" {
-		return "warn"
-	}
-	if l == "" {
-		return "info"
-	}
-	return l
+	return logrus.InfoLevel, fmt.Sprintf("%s event: %s", e.Type, string(e.Metadata)), fields
 }
 
 // logfmt renders " k=v" pairs sorted by key, quoting values that need it.
-func logfmt(ctx map[string]string) string {
-	keys := make([]string, 0, len(ctx))
-	for k := range ctx {
+func logfmt(fields logrus.Fields) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var sb strings.Builder
 	for _, k := range keys {
-		v := ctx[k]
+		v := fmt.Sprint(fields[k])
 		if needsQuoting(v) {
 			v = fmt.Sprintf("%q", v)
 		}
