@@ -120,3 +120,29 @@ func TestParseKeyValues(t *testing.T) {
 		})
 	}
 }
+
+func TestSplitConfigScope(t *testing.T) {
+	tests := []struct {
+		args  []string
+		scope string
+		rest  int
+	}{
+		{[]string{"core.https_address", ":8443"}, "", 2},
+		{[]string{"core.https_address=:8443"}, "", 1},
+		{[]string{"a=1", "b=2"}, "", 2},
+		{[]string{"user.x", "a=b"}, "", 2},
+		{[]string{"user.c"}, "", 1},
+		{[]string{"local:", "core.https_address", ":8443"}, "local:", 2},
+		{[]string{"local:", "core.https_address=:8443"}, "local:", 1},
+		{[]string{"c1", "limits.cpu", "2"}, "c1", 2},
+		{[]string{"c1", "limits.cpu=2"}, "c1", 1},
+		{[]string{"r:c1", "limits.cpu=2", "limits.memory=1GiB"}, "r:c1", 2},
+		{[]string{"c1"}, "c1", 0},
+	}
+	for _, tt := range tests {
+		scope, rest := splitConfigScope(tt.args)
+		if scope != tt.scope || len(rest) != tt.rest {
+			t.Errorf("splitConfigScope(%q) = %q, %q; want %q and %d args", tt.args, scope, rest, tt.scope, tt.rest)
+		}
+	}
+}

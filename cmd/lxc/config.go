@@ -117,13 +117,8 @@ For backward compatibility, a single configuration key may still be set with:
 }
 
 // configSet implements `config set` and `config unset` (which sets "").
-// The first argument names the remote/instance unless the rest is exactly
-// "<key> <value>" or key=value pairs, as in LXD; "remote:" always does.
 func (a *app) configSet(args []string, target string) error {
-	scope := ""
-	if (len(args) != 2 && !strings.Contains(args[0], "=")) || strings.HasSuffix(args[0], ":") {
-		scope, args = args[0], args[1:]
-	}
+	scope, args := splitConfigScope(args)
 	keys, err := parseKeyValues(args, a.stdin)
 	if err != nil {
 		return err
@@ -146,6 +141,31 @@ func (a *app) configSet(args []string, target string) error {
 		srv.Config[k] = v
 	}
 	return c.UpdateServer(a.ctx, srv.ServerPut, etag)
+}
+
+// splitConfigScope finds the optional "[<remote>:][<instance>]" before the
+// keys. Config keys always contain a dot and instance names never do, which
+// resolves "c1 limits.cpu=2" against "user.x a=b" as LXD does.
+func splitConfigScope(args []string) (string, []string) {
+	first := args[0]
+	if strings.Contains(first, "=") {
+		return "", args
+	}
+	if strings.HasSuffix(first, ":") {
+		return first, args[1:]
+	}
+	key := first
+	if _, after, ok := strings.Cut(first, ":"); ok {
+		key = after
+	}
+	isKey := strings.Contains(key, ".")
+	switch {
+	case len(args) == 1 && isKey:
+		return "", args
+	case len(args) == 2 && (isKey || !strings.Contains(args[1], "=")):
+		return "", args
+	}
+	return first, args[1:]
 }
 
 // parseKeyValues reads "<key> <value>" or "k=v..." arguments; a value of
