@@ -13,14 +13,13 @@ import (
 
 // globalFlags are the flags every command accepts.
 type globalFlags struct {
-	project     string
-	debug       bool
-	verbose     bool
-	quiet       bool
-	forceLocal  bool
-	all         bool
-	subCommands bool
-	version     bool
+	project    string
+	debug      bool
+	verbose    bool
+	quiet      bool
+	forceLocal bool
+	all        bool
+	version    bool
 }
 
 // app is the context shared by all commands: flags, the client config

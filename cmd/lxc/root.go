@@ -58,7 +58,7 @@ For help with any of those, simply call them with --help.`,
 	pf.BoolVarP(&a.flags.quiet, "quiet", "q", false, "Don't show progress information")
 	pf.BoolVar(&a.flags.forceLocal, "force-local", false, "Force using the local unix socket")
 	pf.StringVar(&a.flags.project, "project", "", "Override the source project``")
-	pf.BoolVar(&a.flags.subCommands, "sub-commands", false, "Use with help or --help to view sub-commands")
+	pf.BoolVar(&showSubCommands, "sub-commands", false, "Use with help or --help to view sub-commands")
 	root.Flags().BoolVar(&a.flags.all, "all", false, "Show less common commands")
 	pf.BoolVar(&a.flags.version, "version", false, "Print version number")
 
@@ -133,8 +133,34 @@ func indentLong(s string) string {
 	return strings.Join(lines, "\n")
 }
 
+// commandTree lists the sub-commands of cmd recursively, each level
+// indented by two more spaces (help --sub-commands). LXD pads names one
+// column wider in this mode; "help" only appears at the first level.
+func commandTree(cmd *cobra.Command) string {
+	var sb strings.Builder
+	var walk func(c *cobra.Command, indent string)
+	walk = func(c *cobra.Command, indent string) {
+		for _, child := range c.Commands() {
+			if !child.IsAvailableCommand() && (indent != "  " || child.Name() != "help") {
+				continue
+			}
+			name := child.Name() + strings.Repeat(" ", max(0, child.NamePadding()+1-len(child.Name())))
+			sb.WriteString("\n" + indent + name + " " + child.Short)
+			walk(child, indent+"  ")
+		}
+	}
+	walk(cmd, "  ")
+	return sb.String()
+}
+
+// showSubCommands is the --sub-commands flag as seen by the help template
+// (cobra template functions are global).
+var showSubCommands bool
+
 func init() {
 	cobra.AddTemplateFunc("indent", indentLong)
+	cobra.AddTemplateFunc("commandTree", commandTree)
+	cobra.AddTemplateFunc("subCommands", func() bool { return showSubCommands })
 }
 
 const helpTemplate = `Description:
@@ -144,22 +170,22 @@ const helpTemplate = `Description:
 
 const usageTemplate = `Usage:{{if and .Runnable .HasParent}}
   {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
-  {{.CommandPath}} [command]{{end}}{{if gt (len .Aliases) 0}}
-
+  {{.CommandPath}} [command]{{end}}{{if gt (len .Aliases) 0}}{{if or (not subCommands) .HasAvailableSubCommands}}
+{{end}}
 Aliases:
   {{.NameAndAliases}}{{end}}{{if .HasExample}}
 
 Examples:
 {{.Example}}{{end}}{{if .HasAvailableSubCommands}}
 
-Available Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
-  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+Available Commands:{{if subCommands}}{{commandTree .}}{{else}}{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
 
 Flags:
 {{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
 
 Global Flags:
-{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+{{if subCommands}}  {{end}}{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
 
 Use "{{.CommandPath}} [command] --help" for more information about a command.{{end}}
 `
