@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 )
 
@@ -33,6 +35,7 @@ type app struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	log    *logrus.Logger // --debug output, created on first use
 }
 
 func newApp(ctx context.Context) *app {
@@ -141,9 +144,17 @@ func checkArgs(cmd *cobra.Command, args []string, min, max int) (bool, error) {
 	return true, fmt.Errorf("Invalid number of arguments")
 }
 
-// debugf logs client-side debug messages with --debug, like LXD's client.
+// debugf logs client-side debug messages with --debug, in the logrus text
+// format LXD's client uses on stderr.
 func (a *app) debugf(format string, args ...any) {
-	if a.flags.debug {
-		fmt.Fprintf(a.stderr, "DEBUG: "+format+"\n", args...)
+	if !a.flags.debug {
+		return
 	}
+	if a.log == nil {
+		a.log = logrus.New()
+		a.log.SetOutput(a.stderr)
+		a.log.SetLevel(logrus.DebugLevel)
+		a.log.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true, TimestampFormat: time.RFC3339})
+	}
+	a.log.Debugf(format, args...)
 }

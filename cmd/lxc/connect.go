@@ -38,14 +38,14 @@ func (a *app) connect(remoteName string) (*client.Client, error) {
 func (a *app) dial(name string, r Remote) (*client.Client, error) {
 	if strings.HasPrefix(r.Addr, "unix:") {
 		path := unixPath(r.Addr)
-		a.debugf("Connecting to a local LXD over a Unix socket (%s)", path)
+		a.debugf("Connecting to a local LXD over a Unix socket")
 		return client.ConnectUnix(path, nil)
 	}
 	opts, err := a.httpsOptions(name)
 	if err != nil {
 		return nil, err
 	}
-	a.debugf("Connecting to a remote LXD over HTTPS (%s)", r.Addr)
+	a.debugf("Connecting to a remote LXD over HTTPS")
 	return client.ConnectHTTPS(r.Addr, opts)
 }
 

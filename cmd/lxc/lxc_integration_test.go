@@ -243,7 +243,7 @@ func TestOperationsAndTokens(t *testing.T) {
 		t.Fatalf("operation show:\n%s", show)
 	}
 	table := d.lxc(t, conf, "operation", "list")
-	if !strings.Contains(table, "|  ID  ") && !strings.Contains(table, "| ID ") && !strings.Contains(table, "ID") {
+	if lines := strings.Split(table, "\n"); len(lines) != 8 || lines[1] != "|                  ID                  | TYPE  |     DESCRIPTION     | STATUS  | CANCELABLE |       CREATED        |" {
 		t.Fatalf("operation list table:\n%s", table)
 	}
 
