@@ -146,3 +146,45 @@ func TestSplitConfigScope(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandAlias(t *testing.T) {
+	aliases := map[string]string{
+		"ver":        "version",
+		"myinfo":     "info @ARGS@ --resources",
+		"rq":         "query /1.0/@ARG1@",
+		"ll":         "list -c ns46S",
+		"ll x":       "list x-longer",
+		"two":        "query @ARG2@",
+		"stop-first": "stop @ARG1@ --force",
+	}
+	tests := []struct {
+		in   string
+		want string
+		err  string
+	}{
+		{"ver", "version", ""},
+		{"ver local:", "version local:", ""},
+		{"myinfo local:", "info local: --resources", ""},
+		{"rq operations", "query /1.0/operations", ""},
+		{"ll", "list -c ns46S", ""},
+		{"ll x y", "list x-longer y", ""},
+		{"version", "version", ""},
+		{"alias add ver x", "alias add ver x", ""},
+		{"two a", "", `Found alias "two" references an argument outside the given number`},
+		{"stop-first c1 c2", "stop c1 --force", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := expandAlias(aliases, strings.Fields(tt.in))
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || strings.Join(got, " ") != tt.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -20,7 +20,7 @@
 //	editor.go          editYAML (stdin or $EDITOR loop), textEditor, readLine/readPassword
 //	token.go           certificate add tokens: decode/encode, rebuild from an operation
 //	instance_hooks.go  stubs for the instance forms of info/config (filled by the instances work)
-//	<group>.go         one file per command group: remote.go (+remote_add.go), config.go,
+//	<group>.go         one file per command group: alias.go, remote.go (+remote_add.go), config.go,
 //	                   trust.go, info.go (info+version), monitor.go, operation.go, query.go
 //
 // # Adding a command group (e.g. `lxc launch`, `lxc image`)

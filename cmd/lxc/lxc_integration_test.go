@@ -359,6 +359,13 @@ func TestConfigInteroperability(t *testing.T) {
 	if info := d.lxc(t, theirs, "info", "viareal:"); !strings.Contains(info, "auth: trusted") {
 		t.Fatalf("our lxc with the real client's config dir:\n%s", info)
 	}
+	// Aliases made by the real client expand in ours.
+	if r := d.run(t, real, theirs, "", "alias", "add", "v", "version @ARG1@"); r.code != 0 {
+		t.Fatalf("real lxc alias add: %s", r)
+	}
+	if got := d.lxc(t, theirs, "v", "viareal:"); got != "Client version: 5.0.2\nServer version: 5.0.2\n" {
+		t.Fatalf("alias expansion: %q", got)
+	}
 	// Both clients list the same remotes the same way.
 	want := d.run(t, real, theirs, "", "remote", "list")
 	if got := d.lxc(t, theirs, "remote", "list"); got != want.stdout {

@@ -18,6 +18,7 @@ var errVersionShown = errors.New("version shown")
 // one command (with its sub-commands) from the shared app. A new command
 // group is one new file with a constructor, added here.
 var commandGroups = []func(a *app) *cobra.Command{
+	aliasCommand,
 	configCommand,
 	infoCommand,
 	monitorCommand,
