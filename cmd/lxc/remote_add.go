@@ -144,8 +144,11 @@ func (a *app) remoteAddConnect(f *remoteAddFlags, name string, remote Remote) er
 	srv, _, err := c.GetServer(a.ctx)
 	if err != nil && strings.HasPrefix(remote.Addr, "https:") {
 		// Not verifiable with the system roots: fetch and pin the server's own.
-		if err := a.pinServerCert(name, remote.Addr, "", f.acceptCert); err != nil {
-			return err
+		if pinErr := a.pinServerCert(name, remote.Addr, "", f.acceptCert); pinErr != nil {
+			if api.IsStatus(pinErr, 503) {
+				return err // unreachable: the connection error says more
+			}
+			return pinErr
 		}
 		if c, err = a.dial(name, remote); err != nil {
 			return err

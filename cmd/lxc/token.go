@@ -63,7 +63,9 @@ func tokenFromOperation(op *api.Operation) (*api.CertificateAddToken, error) {
 	if req == nil || secret == "" || fp == "" {
 		return nil, errors.New("Operation isn't a certificate add token")
 	}
-	t := &api.CertificateAddToken{ClientName: name, Fingerprint: fp, Secret: secret}
+	// Never null in JSON: the real client prints "addresses":[] when the
+	// server has no network address.
+	t := &api.CertificateAddToken{ClientName: name, Fingerprint: fp, Secret: secret, Addresses: []string{}}
 	addrs, _ := md["addresses"].([]any)
 	for _, a := range addrs {
 		if s, ok := a.(string); ok {
