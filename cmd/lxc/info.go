@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/lxdng/lxd/shared/client"
+
+	"github.com/spf13/cobra"
+)
+
+func infoCommand(a *app) *cobra.Command {
+	var resources, showLog bool
+	var target string
+	cmd := &cobra.Command{
+		Use:   "info [<remote>:][<instance>]",
+		Short: "Show instance or server information",
+		Example: `  lxc info [<remote>:]<instance> [--show-log]
+      For instance information.
+
+  lxc info [<remote>:] [--resources]
+      For LXD server information.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 0, 1); exit {
+				return err
+			}
+			remote, name := a.conf.DefaultRemote, ""
+			if len(args) == 1 {
+				var err error
+				if remote, name, err = a.parseRemote(args[0]); err != nil {
+					return err
+				}
+			}
+			c, err := a.connect(remote)
+			if err != nil {
+				return err
+			}
+			if target != "" {
+				c = c.WithTarget(target)
+			}
+			if name != "" {
+				return infoInstance(a, c, name, showLog)
+			}
+			if resources {
+				if !hasExtension(a, c, "resources_v2") {
+					return errors.New("The server doesn't implement the newer v2 resources API")
+				}
+				var res map[string]any
+				if _, err := c.Get(a.ctx, "/1.0/resources", &res); err != nil {
+					return err
+				}
+				return printYAML(a.stdout, res)
+			}
+			srv, _, err := c.GetServer(a.ctx)
+			if err != nil {
+				return err
+			}
+			return printYAML(a.stdout, srv)
+		},
+	}
+	cmd.Flags().BoolVar(&showLog, "show-log", false, "Show the instance's last 100 log lines?")
+	cmd.Flags().BoolVar(&resources, "resources", false, "Show the resources available to the server")
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func versionCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version [<remote>:]",
+		Short: "Show local and remote versions",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Client version: %s\n", clientVersion)
+			version := "unreachable"
+			if remote, err := a.parseServerArg(args); err == nil {
+				if c, err := a.connect(remote); err == nil {
+					if srv, _, err := c.GetServer(a.ctx); err == nil {
+						version = srv.Environment.ServerVersion
+					}
+				}
+			}
+			fmt.Fprintf(a.stdout, "Server version: %s\n", version)
+			return nil
+		},
+	}
+}
+
+// hasExtension reports whether the server announces an API extension.
+func hasExtension(a *app, c *client.Client, name string) bool {
+	srv, _, err := c.GetServer(a.ctx)
+	return err == nil && slices.Contains(srv.APIExtensions, name)
+}

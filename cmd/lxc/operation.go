@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lxdng/lxd/shared/api"
+)
+
+// operationCommand is `lxc operation`: background operations.
+func operationCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "operation",
+		Short: "List, show and delete background operations",
+		RunE:  groupRunE,
+	}
+	cmd.AddCommand(operationDeleteCommand(a), operationListCommand(a), operationShowCommand(a))
+	return cmd
+}
+
+func operationListCommand(a *app) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "list [<remote>:]",
+		Aliases: []string{"ls"},
+		Short:   "List background operations",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 0, 1); exit {
+				return err
+			}
+			remote, err := a.parseServerArg(args)
+			if err != nil {
+				return err
+			}
+			c, err := a.connect(remote)
+			if err != nil {
+				return err
+			}
+			byStatus, err := c.GetOperations(a.ctx, false)
+			if err != nil {
+				return err
+			}
+			ops := []api.Operation{}
+			for _, list := range byStatus {
+				ops = append(ops, list...)
+			}
+			clustered := false
+			for _, op := range ops {
+				if op.Location != "" && op.Location != "none" {
+					clustered = true
+				}
+			}
+			header := []string{"ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"}
+			if clustered {
+				header = append(header, "LOCATION")
+			}
+			rows := [][]string{}
+			for _, op := range ops {
+				row := []string{op.ID, strings.ToUpper(op.Class), op.Description, strings.ToUpper(op.Status),
+					yesNo(op.MayCancel), op.CreatedAt.UTC().Format("2006/01/02 15:04 UTC")}
+				if clustered {
+					row = append(row, op.Location)
+				}
+				rows = append(rows, row)
+			}
+			sortRows(rows)
+			return renderTable(a.stdout, format, header, rows, ops)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	return cmd
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
+}
+
+// operationArg splits "[<remote>:]<operation>".
+func (a *app) operationArg(arg string) (string, string, error) {
+	remote, id, err := a.parseRemote(arg)
+	if err == nil && id == "" {
+		err = fmt.Errorf("Missing operation ID")
+	}
+	return remote, id, err
+}
+
+func operationShowCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show [<remote>:]<operation>",
+		Short: "Show details on a background operation",
+		Example: `  lxc operation show 344a79e4-d88a-45bf-9c39-c72c26f6ab8a
+      Show details on that operation UUID`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			remote, id, err := a.operationArg(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := a.connect(remote)
+			if err != nil {
+				return err
+			}
+			op, err := c.OperationByID(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			return printYAML(a.stdout, &op.Operation)
+		},
+	}
+}
+
+func operationDeleteCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "delete [<remote>:]<operation>",
+		Aliases: []string{"cancel", "rm"},
+		Short:   "Delete a background operation (will attempt to cancel)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			remote, id, err := a.operationArg(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := a.connect(remote)
+			if err != nil {
+				return err
+			}
+			if _, _, err := c.Query(a.ctx, "DELETE", "/1.0/operations/"+id, nil, ""); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Operation %s deleted\n", id)
+			}
+			return nil
+		},
+	}
+}
