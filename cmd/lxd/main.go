@@ -6,13 +6,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/daemon"
@@ -69,25 +67,6 @@ func rootCmd() *cobra.Command {
 		cmd.AddCommand(c)
 	}
 	return cmd
-}
-
-func setupLogging(g *globalFlags) error {
-	logrus.SetFormatter(&logrus.TextFormatter{FullTimestamp: true})
-	logrus.SetLevel(logrus.WarnLevel)
-	if g.verbose {
-		logrus.SetLevel(logrus.InfoLevel)
-	}
-	if g.debug {
-		logrus.SetLevel(logrus.DebugLevel)
-	}
-	if g.logfile != "" {
-		f, err := os.OpenFile(g.logfile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		logrus.SetOutput(io.MultiWriter(f))
-	}
-	return nil
 }
 
 func runDaemon(g *globalFlags) error {

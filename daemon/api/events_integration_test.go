@@ -174,3 +174,29 @@ func scenarioOperations(t *testing.T, d *daemontest.Daemon) {
 func TestOperationsAPI(t *testing.T) { scenarioOperations(t, daemontest.Start(t)) }
 
 func TestReferenceOperationsAPI(t *testing.T) { scenarioOperations(t, daemontest.StartReference(t)) }
+
+// Logging events reach listeners at debug level even when the daemon only
+// prints warnings (the harness runs it with --debug, so check a quiet one).
+func TestLoggingEventsWithoutDebug(t *testing.T) {
+	d := daemontest.StartWith(t, daemontest.Options{Quiet: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	ch, err := d.Client.GetEvents(ctx, false, "logging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ctx.Err() == nil {
+			_, _, _ = d.Client.GetServer(ctx)
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	for e := range ch {
+		var lg api.EventLogging
+		_ = json.Unmarshal(e.Metadata, &lg)
+		if lg.Level == "debug" && e.Project == "" {
+			return
+		}
+	}
+	t.Fatal("no debug logging event from a daemon running without --debug")
+}

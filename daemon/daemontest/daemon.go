@@ -36,6 +36,7 @@ type Daemon struct {
 	Client  *client.Client
 	cmd     *exec.Cmd
 	logPath string
+	quiet   bool
 	t       testing.TB
 }
 
@@ -87,6 +88,8 @@ type Options struct {
 	// Setup runs on the empty LXD_DIR before the daemon starts (e.g. to
 	// install server.ca for PKI mode).
 	Setup func(dir string)
+	// Quiet runs the daemon without --debug.
+	Quiet bool
 }
 
 // Start runs our daemon in a temporary LXD_DIR and stops it at cleanup.
@@ -111,7 +114,7 @@ func StartWith(t testing.TB, o Options) *Daemon {
 	if err := os.Chmod(base, 0o711); err != nil {
 		t.Fatal(err)
 	}
-	d := &Daemon{Kind: o.Kind, Dir: filepath.Join(base, "lxd"), ConfDir: filepath.Join(base, "conf"), t: t}
+	d := &Daemon{Kind: o.Kind, Dir: filepath.Join(base, "lxd"), ConfDir: filepath.Join(base, "conf"), t: t, quiet: o.Quiet}
 	for _, dir := range []string{d.Dir, d.ConfDir} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			t.Fatal(err)
@@ -149,7 +152,11 @@ func (d *Daemon) launch() {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	d.cmd = exec.Command(bin, "--group", "root", "--debug")
+	args := []string{"--group", "root", "--debug"}
+	if d.quiet {
+		args = args[:2]
+	}
+	d.cmd = exec.Command(bin, args...)
 	d.cmd.Env = append(os.Environ(), "LXD_DIR="+d.Dir)
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
