@@ -1,0 +1,72 @@
+package lxc
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lxdng/lxd/shared/config"
+)
+
+// Keys declares the instance keys the driver implements.
+func (d *Driver) Keys() config.Schema {
+	size := config.Optional(config.IsSize)
+	b := config.Optional(config.IsBool)
+	prio := config.Optional(config.IsPriority)
+	s := config.Schema{
+		"limits.cpu":                          {Validate: config.Optional(validCPU), Help: "Number or range of CPUs to expose to the instance"},
+		"limits.cpu.allowance":                {Default: "100%", Validate: config.Optional(validAllowance), Help: "How much of the CPU can be used: a percentage (50%) for a soft limit or a time chunk (25ms/100ms) for a hard one"},
+		"limits.cpu.priority":                 {Type: config.Int, Default: "10", Validate: prio, Help: "CPU scheduling priority compared to other instances sharing the same CPUs (0-10)"},
+		"limits.memory":                       {Validate: config.Optional(validMemory), Help: "Percentage of the host's memory or fixed value in bytes"},
+		"limits.memory.enforce":               {Default: "hard", Validate: config.Optional(config.IsOneOf("hard", "soft")), Help: "hard: the instance can't exceed its memory limit; soft: it can when extra host memory is available"},
+		"limits.memory.swap":                  {Type: config.Bool, Default: "true", Validate: b, Help: "Whether to encourage/discourage swapping less used pages for this instance"},
+		"limits.memory.swap.priority":         {Type: config.Int, Default: "10", Validate: prio, Help: "The higher this is set, the least likely the instance is to be swapped to disk (0-10)"},
+		"limits.processes":                    {Type: config.Int, Validate: config.Optional(config.IsIntRange(1, 1<<62)), Help: "Maximum number of processes that can run in the instance"},
+		"limits.kernel.*":                     {Validate: config.Optional(validPrlimit), Help: "Kernel resource limits per instance (e.g. limits.kernel.nofile)"},
+		"linux.kernel_modules":                {Help: "Comma separated list of kernel modules to load before starting the instance"},
+		"linux.sysctl.*":                      {Help: "Value to override the corresponding sysctl setting in the container"},
+		"raw.lxc":                             {Validate: validRawLXC, Help: "Raw LXC configuration to be appended to the generated one"},
+		"raw.seccomp":                         {Help: "Raw Seccomp configuration (not supported by this driver)", Validate: unsupported("raw.seccomp")},
+		"security.nesting":                    {Type: config.Bool, Default: "false", Validate: b, Help: "Support running LXD (nested) inside the instance"},
+		"security.syscalls.allow":             {Help: "A '\\n' separated list of syscalls to allow (mutually exclusive with security.syscalls.deny*)"},
+		"security.syscalls.deny":              {Help: "A '\\n' separated list of syscalls to deny"},
+		"security.syscalls.deny_compat":       {Type: config.Bool, Default: "false", Validate: b, Help: "On x86_64, deny every 32-bit (compat) syscall"},
+		"security.syscalls.deny_default":      {Type: config.Bool, Default: "true", Validate: b, Help: "Enables the default syscall deny list"},
+		"security.syscalls.whitelist":         {Help: "Old name of security.syscalls.allow"},
+		"security.syscalls.blacklist":         {Help: "Old name of security.syscalls.deny"},
+		"security.syscalls.blacklist_compat":  {Type: config.Bool, Validate: b, Help: "Old name of security.syscalls.deny_compat"},
+		"security.syscalls.blacklist_default": {Type: config.Bool, Validate: b, Help: "Old name of security.syscalls.deny_default"},
+	}
+	for _, size := range hugepageSizes {
+		s["limits.hugepages."+size] = config.Key{Validate: config.Optional(config.IsSize),
+			Help: "Fixed value in bytes to limit the number of " + size + " hugepages"}
+	}
+	_ = size
+	return s
+}
+
+func validCPU(v string) error {
+	_, err := parseCPUSet(v, 1<<16)
+	return err
+}
+
+func validAllowance(v string) error {
+	_, _, _, err := parseCPUAllowance(v, "")
+	return err
+}
+
+func validMemory(v string) error {
+	_, err := parseMemory(v, 1)
+	if err != nil && strings.HasSuffix(v, "%") {
+		return err
+	}
+	return err
+}
+
+func validRawLXC(v string) error {
+	_, err := parseRawLXC(v)
+	return err
+}
+
+func unsupported(key string) config.Validator {
+	return func(string) error { return fmt.Errorf("%s is not supported by the lxc driver", key) }
+}

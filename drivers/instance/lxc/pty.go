@@ -1,0 +1,54 @@
+package lxc
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPty creates a pseudo-terminal on the host: the master (non-blocking,
+// so Close interrupts readers) and the slave given to the command.
+func openPty(width, height int) (master, slave *os.File, err error) {
+	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("Failed to open /dev/ptmx: %w", err)
+	}
+	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
+		unix.Close(mfd)
+		return nil, nil, fmt.Errorf("Failed to unlock the pty: %w", err)
+	}
+	// TIOCGPTPEER opens the slave through the master, whatever /dev/pts
+	// is mounted in this namespace.
+	sfd, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(mfd), unix.TIOCGPTPEER, uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
+	if errno != 0 {
+		unix.Close(mfd)
+		return nil, nil, fmt.Errorf("Failed to open the pty slave: %w", errno)
+	}
+	master = os.NewFile(uintptr(mfd), "ptmx")
+	slave = os.NewFile(sfd, "pts")
+	if err := setWinsize(master, width, height); err != nil {
+		master.Close()
+		slave.Close()
+		return nil, nil, err
+	}
+	return master, slave, nil
+}
+
+func setWinsize(f *os.File, width, height int) error {
+	if width <= 0 || height <= 0 {
+		return nil
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ioctlErr error
+	err = rc.Control(func(fd uintptr) {
+		ioctlErr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Row: uint16(height), Col: uint16(width)})
+	})
+	if err != nil {
+		return err
+	}
+	return ioctlErr
+}
