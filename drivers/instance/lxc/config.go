@@ -68,9 +68,6 @@ func (d *Driver) renderConfig(s instance.Spec, p paths) (*lxcConfig, error) {
 	for _, m := range hostMounts {
 		c.set("lxc.mount.entry", m)
 	}
-	// Staging mount for hotplug: liblxc shares p.shmounts with the
-	// container, which lets AttachDevice inject mounts into it later.
-	c.set("lxc.mount.auto", "shmounts:"+p.shmounts+":/dev/.lxd-mounts")
 
 	c.set("lxc.rootfs.path", "dir:"+s.RootfsPath)
 	if !privileged {

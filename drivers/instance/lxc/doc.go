@@ -7,13 +7,12 @@
 //	<LogDir>/<project>_<name>/seccomp      generated seccomp policy
 //	<LogDir>/<project>_<name>/lxc.log      liblxc log
 //	<LogDir>/<project>_<name>/console.log  console output
-//	<DevicesDir>/<project>_<name>/         device nodes made for unix devices,
-//	                                       shmounts/ (hotplug staging mount)
+//	<DevicesDir>/<project>_<name>/         device nodes made for unix devices
 //
 // LxcPath only namespaces liblxc's command sockets; nothing is written there.
 //
 // Operations that make liblxc fork (start with daemonize, attach, console,
-// mount injection) run in a short-lived helper: the daemon's own binary
+// hotplug mounts) run in a short-lived helper: the daemon's own binary
 // re-executed through /proc/self/exe with a "fork*" first argument, handled
 // by HelperMain. Forking a multi-threaded Go process from C is what LXD also
 // avoids this way. Everything else (state, stop, freeze, cgroup items) talks

@@ -121,6 +121,21 @@ func (d *Driver) withContainer(r instance.Ref, f func(c *lxc.Container) error) e
 	return f(c)
 }
 
+// withConfig is withContainer with the generated config loaded: liblxc
+// needs it for cgroup operations on legacy (v1) hierarchies (freeze, cgroup
+// items) and for attach.
+func (d *Driver) withConfig(r instance.Ref, f func(c *lxc.Container) error) error {
+	return d.withContainer(r, func(c *lxc.Container) error {
+		p := d.paths(r).config
+		if _, err := os.Stat(p); err == nil {
+			if err := c.LoadConfigFile(p); err != nil {
+				return fmt.Errorf("Failed to load %s: %w", p, err)
+			}
+		}
+		return f(c)
+	})
+}
+
 // Create writes the config of a new instance and checks liblxc accepts it.
 func (d *Driver) Create(ctx context.Context, s instance.Spec) error {
 	return d.withContainer(s.Ref, func(c *lxc.Container) error {
@@ -139,7 +154,6 @@ func (d *Driver) Delete(ctx context.Context, r instance.Ref) error {
 			return api.BadRequest("%w", instance.ErrRunning)
 		}
 		p := d.paths(r)
-		unmountAll(p.shmounts)
 		for _, dir := range []string{p.devices, p.dir} {
 			if err := os.RemoveAll(dir); err != nil {
 				return fmt.Errorf("Failed to remove %s: %w", dir, err)
@@ -152,7 +166,7 @@ func (d *Driver) Delete(ctx context.Context, r instance.Ref) error {
 
 // Freeze pauses a running instance.
 func (d *Driver) Freeze(ctx context.Context, r instance.Ref) error {
-	return d.withContainer(r, func(c *lxc.Container) error {
+	return d.withConfig(r, func(c *lxc.Container) error {
 		switch status(c) {
 		case api.Frozen:
 			return nil
@@ -169,7 +183,7 @@ func (d *Driver) Freeze(ctx context.Context, r instance.Ref) error {
 
 // Unfreeze resumes a frozen instance.
 func (d *Driver) Unfreeze(ctx context.Context, r instance.Ref) error {
-	return d.withContainer(r, func(c *lxc.Container) error {
+	return d.withConfig(r, func(c *lxc.Container) error {
 		switch status(c) {
 		case api.Running:
 			return nil
@@ -187,7 +201,7 @@ func (d *Driver) Unfreeze(ctx context.Context, r instance.Ref) error {
 // Stop stops the instance (see instance.StopOpts).
 func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) error {
 	log := logctx.From(ctx).WithFields(logrus.Fields{"instance": r.String(), "force": o.Force, "timeout": o.Timeout})
-	err := d.withContainer(r, func(c *lxc.Container) error {
+	err := d.withConfig(r, func(c *lxc.Container) error {
 		st := status(c)
 		if st == api.Stopped {
 			return nil
@@ -212,7 +226,6 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 		return waitStopped(ctx, c, 0)
 	})
 	if err == nil {
-		unmountAll(d.paths(r).shmounts)
 		log.Debug("Instance stopped")
 	}
 	return err

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	lxc "github.com/lxc/go-lxc"
 	"golang.org/x/sys/unix"
 
 	"github.com/lxdng/lxd/drivers/instance"
@@ -34,8 +35,22 @@ func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq)
 	if len(req.Command) == 0 {
 		return nil, api.BadRequest("Missing command")
 	}
-	if err := d.requireRunning(r); err != nil {
+	var devpts *os.File
+	err := d.withContainer(r, func(c *lxc.Container) error {
+		if status(c) != api.Running {
+			return api.BadRequest("%w", instance.ErrNotRunning)
+		}
+		if req.Interactive {
+			// Older liblxc lacks the devpts fd: fall back to the host's.
+			devpts, _ = c.DevptsFd()
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
+	}
+	if devpts != nil {
+		defer devpts.Close()
 	}
 	spec := execSpec{
 		Name: lxcName(r), LxcPath: d.opts.LxcPath, Config: d.paths(r).config,
@@ -54,6 +69,17 @@ func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq)
 	}
 	p := &process{done: make(chan struct{}), code: -1}
 	cmd := d.helper(context.Background(), helperExec, string(arg))
+	if req.Interactive {
+		set, err := readIdmap(spec.Config)
+		if err != nil {
+			return nil, err
+		}
+		p.ptyOwner = ptyOwner{devpts: devpts, uid: int(req.User), gid: int(req.Group)}
+		if len(set) > 0 {
+			hu, hg := set.ToHost(int64(req.User), int64(req.Group))
+			p.ptyOwner.uid, p.ptyOwner.gid = int(hu), int(hg)
+		}
+	}
 	if err := p.wire(cmd, req); err != nil {
 		p.closeAll()
 		return nil, err
@@ -91,11 +117,19 @@ func execEnv(env map[string]string) []string {
 }
 
 // process is a command started by Exec.
+// ptyOwner says where an interactive command's pty comes from and whom it
+// belongs to.
+type ptyOwner struct {
+	devpts   *os.File
+	uid, gid int
+}
+
 type process struct {
-	pid    int
-	mu     sync.Mutex // guards pidfd, closed by the waiter
-	pidfd  int
-	master *os.File // interactive only
+	ptyOwner ptyOwner
+	pid      int
+	mu       sync.Mutex // guards pidfd, closed by the waiter
+	pidfd    int
+	master   *os.File // interactive only
 
 	// Parent ends: report is read by the waiter; childEnds are closed once
 	// the helper started.
@@ -139,7 +173,8 @@ func (p *process) wire(cmd *exec.Cmd, req instance.ExecReq) error {
 }
 
 func (p *process) wirePty(cmd *exec.Cmd, req instance.ExecReq) error {
-	master, slave, err := openPty(req.Width, req.Height)
+	o := p.ptyOwner
+	master, slave, err := openPty(o.devpts, req.Width, req.Height, o.uid, o.gid)
 	if err != nil {
 		return err
 	}

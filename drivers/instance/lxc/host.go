@@ -23,10 +23,14 @@ type host struct {
 	v2      map[string]bool
 	cpus    int
 	memory  int64 // bytes of RAM, for limits.memory percentages
+	// hugepages holds the hugepage sizes the kernel offers, in LXD's
+	// names ("2MB", "1GB").
+	hugepages map[string]bool
 }
 
 func detectHost() host {
-	h := host{v1: map[string]string{}, v2: map[string]bool{}, cpus: runtime.NumCPU(), memory: memTotal()}
+	h := host{v1: map[string]string{}, v2: map[string]bool{}, cpus: runtime.NumCPU(), memory: memTotal(),
+		hugepages: hugepageSizesOnHost()}
 	for _, c := range []string{"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "pids", "blkio", "hugetlb", "net_cls"} {
 		dir := filepath.Join(cgroupRoot, c)
 		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err == nil {
@@ -34,7 +38,9 @@ func detectHost() host {
 		}
 	}
 	for _, dir := range []string{filepath.Join(cgroupRoot, "unified"), cgroupRoot} {
-		b, err := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
+		// liblxc puts containers right below the root: the controllers
+		// they get are those the root delegates.
+		b, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
 		if err != nil {
 			continue
 		}
@@ -83,4 +89,26 @@ func memTotal() int64 {
 		}
 	}
 	return 0
+}
+
+// hugepageSizesOnHost lists /sys/kernel/mm/hugepages ("hugepages-2048kB")
+// in LXD's size names.
+func hugepageSizesOnHost() map[string]bool {
+	out := map[string]bool{}
+	entries, _ := os.ReadDir("/sys/kernel/mm/hugepages")
+	for _, e := range entries {
+		kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(e.Name(), "hugepages-"), "kB"))
+		if err != nil {
+			continue
+		}
+		switch {
+		case kb >= 1<<20:
+			out[strconv.Itoa(kb>>20)+"GB"] = true
+		case kb >= 1<<10:
+			out[strconv.Itoa(kb>>10)+"MB"] = true
+		default:
+			out[strconv.Itoa(kb)+"KB"] = true
+		}
+	}
+	return out
 }

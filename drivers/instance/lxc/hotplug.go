@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	lxc "github.com/lxc/go-lxc"
@@ -20,13 +19,17 @@ import (
 )
 
 // AttachDevice adds the mounts, device nodes and cgroup rules of dev to a
-// running container. Mounts are injected with liblxc's mount injection
-// (through the forkmount helper); read-only, idmapped (Shift) and
-// propagation settings are applied with the new mount API before. NICs
-// cannot be hot-plugged by this driver yet.
+// running container, through the forkmount helper (see runForkMount). Only
+// bind mounts (FSType "") and device nodes can be hot-plugged; NICs cannot
+// yet.
 func (d *Driver) AttachDevice(ctx context.Context, r instance.Ref, dev instance.DeviceSpec) error {
 	if len(dev.NICs) > 0 {
 		return api.BadRequest("Hot-plugging network interfaces is not supported by the lxc driver")
+	}
+	for _, m := range dev.Mounts {
+		if m.FSType != "" {
+			return api.BadRequest("Device %q: only bind mounts can be hot-plugged", dev.Name)
+		}
 	}
 	var initPid int
 	err := d.withContainer(r, func(c *lxc.Container) error {
@@ -40,13 +43,12 @@ func (d *Driver) AttachDevice(ctx context.Context, r instance.Ref, dev instance.
 		return err
 	}
 	p := d.paths(r)
-	for i, m := range dev.Mounts {
+	for _, m := range dev.Mounts {
 		if !filepath.IsAbs(m.Target) {
 			return api.BadRequest("Device %q: invalid mount target %q", dev.Name, m.Target)
 		}
-		spec := d.mountSpec(r, p, initPid, dev.Name, i)
-		spec.Source, spec.Target, spec.FSType = m.Source, m.Target, m.FSType
-		spec.Options = strings.Join(m.Options, ",")
+		spec := d.mountSpec(r, p, initPid)
+		spec.Source, spec.Target = m.Source, m.Target
 		spec.ReadOnly, spec.Recursive, spec.Propagation = m.ReadOnly, m.Recursive, m.Propagation
 		spec.Shift = m.Shift
 		if err := d.inject(ctx, spec); err != nil {
@@ -70,12 +72,12 @@ func (d *Driver) attachNodes(ctx context.Context, r instance.Ref, p paths, initP
 	if err != nil {
 		return err
 	}
-	for i, n := range dev.Nodes {
+	for _, n := range dev.Nodes {
 		src, err := makeNode(p.devices, dev.Name, n, set)
 		if err != nil {
 			return api.BadRequest("Device %q: %w", dev.Name, err)
 		}
-		spec := d.mountSpec(r, p, initPid, dev.Name, len(dev.Mounts)+i)
+		spec := d.mountSpec(r, p, initPid)
 		spec.Source, spec.Target = src, n.Path
 		if err := d.inject(ctx, spec); err != nil {
 			return fmt.Errorf("Device %q: failed to bind %s: %w", dev.Name, n.Path, err)
@@ -118,19 +120,14 @@ func (d *Driver) DetachDevice(ctx context.Context, r instance.Ref, dev instance.
 	return d.applyCgroupRules(r, revoke, false)
 }
 
-func (d *Driver) mountSpec(r instance.Ref, p paths, initPid int, dev string, i int) mountSpec {
-	return mountSpec{
-		Name: lxcName(r), LxcPath: d.opts.LxcPath, Config: p.config, InitPid: initPid,
-		Staging: filepath.Join(p.devices, "staging."+dev+"."+strconv.Itoa(i)),
-	}
+func (d *Driver) mountSpec(r instance.Ref, p paths, initPid int) mountSpec {
+	return mountSpec{Name: lxcName(r), LxcPath: d.opts.LxcPath, Config: p.config, InitPid: initPid}
 }
 
 // inject runs the forkmount helper.
 func (d *Driver) inject(ctx context.Context, s mountSpec) error {
-	if s.FSType == "" {
-		if _, err := os.Stat(s.Source); err != nil {
-			return err
-		}
+	if _, err := os.Stat(s.Source); err != nil {
+		return err
 	}
 	arg, err := json.Marshal(s)
 	if err != nil {
@@ -154,7 +151,7 @@ func (d *Driver) applyCgroupRules(r instance.Ref, rules []instance.CgroupRule, a
 	if err != nil || len(set) > 0 {
 		return err
 	}
-	return d.withContainer(r, func(c *lxc.Container) error {
+	return d.withConfig(r, func(c *lxc.Container) error {
 		for _, rule := range rules {
 			file := "devices.deny"
 			if rule.Allow {
@@ -201,7 +198,7 @@ func (d *Driver) UpdateLimits(ctx context.Context, r instance.Ref, cfg map[strin
 	if err != nil {
 		return api.BadRequest("%w", err)
 	}
-	return d.withContainer(r, func(c *lxc.Container) error {
+	return d.withConfig(r, func(c *lxc.Container) error {
 		if status(c) == api.Stopped {
 			return api.BadRequest("%w", instance.ErrNotRunning)
 		}

@@ -289,9 +289,10 @@ func hugepagesItems(cfg map[string]string, h host, o limitOpts) ([]cgroupItem, e
 		if v == "" && !o.reset {
 			continue
 		}
-		if _, ok := h.cgroupKey("hugetlb", "hugetlb"); !ok {
+		_, haveController := h.cgroupKey("hugetlb", "hugetlb")
+		if !haveController || !h.hugepages[size] {
 			if v != "" {
-				return nil, fmt.Errorf("limits.hugepages.%s needs the hugetlb cgroup controller, which this host lacks", size)
+				return nil, fmt.Errorf("limits.hugepages.%s: this host has no %s hugepages or no hugetlb cgroup controller", size, size)
 			}
 			continue
 		}

@@ -29,7 +29,6 @@ type paths struct {
 	log        string
 	consoleLog string
 	devices    string // <DevicesDir>/<project>_<name>
-	shmounts   string
 }
 
 func (d *Driver) paths(r instance.Ref) paths {
@@ -43,7 +42,6 @@ func (d *Driver) paths(r instance.Ref) paths {
 		log:        filepath.Join(dir, "lxc.log"),
 		consoleLog: filepath.Join(dir, "console.log"),
 		devices:    dev,
-		shmounts:   filepath.Join(dev, "shmounts"),
 	}
 }
 

@@ -7,12 +7,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openPty creates a pseudo-terminal on the host: the master (non-blocking,
-// so Close interrupts readers) and the slave given to the command.
-func openPty(width, height int) (master, slave *os.File, err error) {
-	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+// openPty creates a pseudo-terminal: the master (non-blocking, so Close
+// interrupts readers) and the slave given to the command. The daemon
+// creates it, through the container's own devpts instance when devpts is
+// given (so ttyname works inside), else through the host's /dev/ptmx. The
+// slave is owned by uid:gid (host ids).
+func openPty(devpts *os.File, width, height, uid, gid int) (master, slave *os.File, err error) {
+	flags := unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC | unix.O_NONBLOCK
+	var mfd int
+	if devpts != nil {
+		mfd, err = unix.Openat(int(devpts.Fd()), "ptmx", flags, 0)
+	} else {
+		mfd, err = unix.Open("/dev/ptmx", flags, 0)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("Failed to open /dev/ptmx: %w", err)
+		return nil, nil, fmt.Errorf("Failed to open ptmx: %w", err)
 	}
 	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
 		unix.Close(mfd)
@@ -24,6 +33,11 @@ func openPty(width, height int) (master, slave *os.File, err error) {
 	if errno != 0 {
 		unix.Close(mfd)
 		return nil, nil, fmt.Errorf("Failed to open the pty slave: %w", errno)
+	}
+	if err := unix.Fchown(int(sfd), uid, gid); err != nil {
+		unix.Close(mfd)
+		unix.Close(int(sfd))
+		return nil, nil, fmt.Errorf("Failed to chown the pty: %w", err)
 	}
 	master = os.NewFile(uintptr(mfd), "ptmx")
 	slave = os.NewFile(sfd, "pts")

@@ -30,7 +30,7 @@ func (d *Driver) writeConfig(s instance.Spec) (paths, error) {
 		return paths{}, api.BadRequest("%w", err)
 	}
 	p := d.paths(s.Ref)
-	for _, dir := range []string{p.dir, p.devices, p.shmounts} {
+	for _, dir := range []string{p.dir, p.devices} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			return p, err
 		}
@@ -109,9 +109,7 @@ func (d *Driver) Start(ctx context.Context, s instance.Spec) error {
 	if err != nil {
 		return err
 	}
-	// A container that stopped on its own left its staging mount and
-	// console log behind.
-	unmountAll(p.shmounts)
+	// The console log covers the last run only.
 	_ = os.Remove(p.consoleLog)
 	logOffset := fileSize(p.log)
 
@@ -121,7 +119,6 @@ func (d *Driver) Start(ctx context.Context, s instance.Spec) error {
 		if status(c) != api.Stopped {
 			_ = c.Stop()
 		}
-		unmountAll(p.shmounts)
 		return fmt.Errorf("Failed to start instance: %s%s", helperError(out, err), logErrors(p.log, logOffset))
 	}
 	log.Debug("Instance started")

@@ -12,13 +12,3 @@ const sigPWR = unix.SIGPWR
 func pidfdSignal(pidfd *os.File, sig unix.Signal) error {
 	return unix.PidfdSendSignal(int(pidfd.Fd()), sig, nil, 0)
 }
-
-// unmountAll lazily unmounts every mount stacked on path (liblxc mounts the
-// hotplug staging directory at each start).
-func unmountAll(path string) {
-	for i := 0; i < 16; i++ {
-		if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
-			return
-		}
-	}
-}
