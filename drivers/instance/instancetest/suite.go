@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,6 +196,7 @@ func Run(t *testing.T, f Factory) {
 		{"Hotplug", testHotplug},
 		{"Console", testConsole},
 		{"Environment", testEnvironment},
+		{"NetworkState", testNetworkState},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, f)) })
@@ -573,5 +575,37 @@ func testEnvironment(t *testing.T, e *env) {
 	s := e.started(false, map[string]string{"environment.LXDNGCT_FOO": "bar baz"})
 	if got := e.output(s.Ref, "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep LXDNGCT_FOO"); got != "LXDNGCT_FOO=bar baz" {
 		t.Fatalf("init environment: %q", got)
+	}
+}
+
+func testNetworkState(t *testing.T, e *env) {
+	if e.drv.Info().Type != "container" {
+		t.Skip("liblxc network entries are a container matter")
+	}
+	hostName := "lxdngct" + randomHex(4)
+	hwaddr := "00:16:3e:" + randomHex(1) + ":" + randomHex(1) + ":" + randomHex(1)
+	nic := instance.DeviceSpec{Name: "eth0", NICs: []instance.NIC{
+		{Type: "veth", Name: "eth0", HostName: hostName, Hwaddr: hwaddr, MTU: 1400}}}
+	s := e.started(false, nil, nic)
+	st := e.state(s.Ref)
+	eth0, ok := st.Network["eth0"]
+	if !ok {
+		t.Fatalf("no eth0 in %+v", st.Network)
+	}
+	if eth0.Hwaddr != hwaddr || eth0.Mtu != 1400 || eth0.HostName != hostName || eth0.Type != "broadcast" || eth0.State != "up" {
+		t.Fatalf("eth0 state: %+v", eth0)
+	}
+	e.output(s.Ref, "ping", "-c", "1", "-W", "1", "127.0.0.1")
+	if lo := e.state(s.Ref).Network["lo"]; lo.Counters.PacketsReceived == 0 || len(lo.Addresses) == 0 {
+		t.Fatalf("lo after a ping: %+v", lo)
+	}
+	if _, err := net.InterfaceByName(hostName); err != nil {
+		t.Fatalf("host side of the veth pair: %v", err)
+	}
+	if err := e.drv.Stop(ctx(t), s.Ref, instance.StopOpts{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.InterfaceByName(hostName); err == nil {
+		t.Fatal("host side of the veth pair outlived the instance")
 	}
 }

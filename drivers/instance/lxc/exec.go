@@ -160,11 +160,14 @@ func (p *process) wire(cmd *exec.Cmd, req instance.ExecReq) error {
 	if err != nil {
 		return err
 	}
-	stdout, err := p.outPipe(req.Stdout)
+	// One lock serialises the two copies, so Stdout and Stderr may be the
+	// same writer (they often are: a log, a combined buffer).
+	var mu sync.Mutex
+	stdout, err := p.outPipe(lockedWriter(&mu, req.Stdout))
 	if err != nil {
 		return err
 	}
-	stderr, err := p.outPipe(req.Stderr)
+	stderr, err := p.outPipe(lockedWriter(&mu, req.Stderr))
 	if err != nil {
 		return err
 	}
@@ -241,6 +244,26 @@ func (p *process) outPipe(w io.Writer) (*os.File, error) {
 		_, _ = io.Copy(w, pr)
 	}()
 	return pw, nil
+}
+
+// serialWriter writes to w under a lock shared with its sibling. It has
+// only Write, so io.Copy cannot hand w's ReadFrom a read into w's memory.
+type serialWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func lockedWriter(mu *sync.Mutex, w io.Writer) io.Writer {
+	if w == nil {
+		return nil
+	}
+	return serialWriter{mu, w}
+}
+
+func (s serialWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }
 
 // start runs the helper, learns the command's pid and starts the waiter.

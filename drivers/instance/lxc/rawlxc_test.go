@@ -53,10 +53,10 @@ func TestSeccompPolicy(t *testing.T) {
 		lacks    []string
 		wantErr  string
 	}{
-		{"default", map[string]string{}, []string{"2\ndenylist\n[all]\nreject_force_umount\n", "kexec_load errno 38", "delete_module errno 38"}, []string{"[i386]"}, ""},
+		{"default", map[string]string{}, []string{"2\ndenylist\n[all]\nreject_force_umount\n", "kexec_load errno 38", "delete_module errno 38"}, []string{"[x86]"}, ""},
 		{"no default", map[string]string{"security.syscalls.deny_default": "false"}, []string{"reject_force_umount"}, []string{"kexec_load"}, ""},
 		{"old names", map[string]string{"security.syscalls.blacklist": "mount\nswapon", "security.syscalls.blacklist_compat": "true"},
-			[]string{"mount errno 1\nswapon errno 1\n", "[i386]\n0 errno 38\n"}, nil, ""},
+			[]string{"mount errno 1\nswapon errno 1\n", "[x86]\n0 errno 38\n"}, nil, ""},
 		{"allow list", map[string]string{"security.syscalls.allow": "read\nwrite"}, []string{"2\nallowlist\nread\nwrite\n"}, []string{"denylist"}, ""},
 		{"exclusive", map[string]string{"security.syscalls.allow": "read", "security.syscalls.deny": "write"}, nil, nil, "mutually exclusive"},
 	}

@@ -53,7 +53,7 @@ func seccompPolicy(cfg map[string]string, arch string) (string, error) {
 		fmt.Fprintf(&b, "%s errno 1\n", s)
 	}
 	if denyCompat && arch == "x86_64" {
-		b.WriteString("[i386]\n")
+		b.WriteString("[x86]\n")
 		for n := 0; n < i386SyscallCount; n++ {
 			fmt.Fprintf(&b, "%d errno 38\n", n)
 		}
