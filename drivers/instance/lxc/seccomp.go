@@ -16,15 +16,22 @@ var defaultDeny = []string{"kexec_load", "open_by_handle_at", "init_module", "fi
 const i386SyscallCount = 463
 
 // seccompPolicy renders the liblxc seccomp policy (version 2) for an
-// expanded config, or "" when the instance runs without a filter (only
-// possible with security.syscalls.deny_default=false and nothing else).
+// expanded config.
 //
-//   - security.syscalls.allow (or .whitelist): an allow list, everything
-//     else fails with EPERM; it excludes the deny keys.
+//   - security.syscalls.allow (or .whitelist): an allow list (liblxc
+//     refuses every other syscall); it excludes the deny keys.
 //   - otherwise a deny list: deny_default's syscalls, security.syscalls.deny
 //     (or .blacklist) entries, and with deny_compat (.blacklist_compat) on
 //     x86_64 every 32-bit syscall. umount -f is always refused.
+//
+// raw.seccomp, when set, is the policy as is.
 func seccompPolicy(cfg map[string]string, arch string) (string, error) {
+	if raw := cfg["raw.seccomp"]; raw != "" {
+		if !strings.HasSuffix(raw, "\n") {
+			raw += "\n"
+		}
+		return raw, nil
+	}
 	allow := firstSet(cfg, "security.syscalls.allow", "security.syscalls.whitelist")
 	deny := firstSet(cfg, "security.syscalls.deny", "security.syscalls.blacklist")
 	denyDefault := firstSet(cfg, "security.syscalls.deny_default", "security.syscalls.blacklist_default")
