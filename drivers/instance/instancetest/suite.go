@@ -186,6 +186,7 @@ func Run(t *testing.T, f Factory) {
 		{"FreezeUnfreeze", testFreeze},
 		{"StopClean", testStopClean},
 		{"StopForce", testStopForce},
+		{"StopTimeout", testStopTimeout},
 		{"MemoryLimit", testMemoryLimit},
 		{"Unprivileged", testUnprivileged},
 		{"Privileged", testPrivileged},
@@ -379,6 +380,24 @@ func testStopForce(t *testing.T, e *env) {
 	}
 	if err := e.drv.Stop(ctx(t), s.Ref, instance.StopOpts{Force: true}); err != nil {
 		t.Fatalf("stopping a stopped instance: %v", err)
+	}
+}
+
+// testStopTimeout stops with a timeout shorter than busybox's halt (which
+// waits a second between SIGTERM and SIGKILL to its processes): the
+// instance must be killed once it expires.
+func testStopTimeout(t *testing.T, e *env) {
+	s := e.started(false, nil)
+	e.output(s.Ref, "true") // init is up
+	start := time.Now()
+	if err := e.drv.Stop(ctx(t), s.Ref, instance.StopOpts{Timeout: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.state(s.Ref); st.Status != api.Stopped {
+		t.Fatalf("after Stop with a timeout: %v", st.Status)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Stop with a 200ms timeout took %v", d)
 	}
 }
 

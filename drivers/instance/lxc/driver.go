@@ -11,6 +11,7 @@ import (
 
 	lxc "github.com/lxc/go-lxc"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 
 	"github.com/lxdng/lxd/drivers/instance"
 	"github.com/lxdng/lxd/shared/api"
@@ -198,7 +199,9 @@ func (d *Driver) Unfreeze(ctx context.Context, r instance.Ref) error {
 	})
 }
 
-// Stop stops the instance (see instance.StopOpts).
+// Stop stops the instance (see instance.StopOpts). Whether init has died
+// is read from a pidfd (the kernel's word, not a socket query); liblxc's
+// state is then awaited so its monitor has cleaned up.
 func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) error {
 	log := logctx.From(ctx).WithFields(logrus.Fields{"instance": r.String(), "force": o.Force, "timeout": o.Timeout})
 	err := d.withConfig(r, func(c *lxc.Container) error {
@@ -206,6 +209,14 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 		if st == api.Stopped {
 			return nil
 		}
+		pidfd, err := c.InitPidFd()
+		if err != nil {
+			if status(c) == api.Stopped {
+				return nil
+			}
+			return fmt.Errorf("Failed to get the instance's init: %w", err)
+		}
+		defer pidfd.Close()
 		// A frozen init cannot act on the halt signal, and a frozen
 		// cgroup delays SIGKILL.
 		if st == api.Frozen {
@@ -213,17 +224,10 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 				return fmt.Errorf("Failed to unfreeze instance before stopping it: %w", err)
 			}
 		}
-		if !o.Force {
-			err := d.shutdown(ctx, c, o.Timeout)
-			if err == nil || o.Timeout <= 0 {
-				return err
-			}
-			log.WithError(err).Info("Clean shutdown timed out, killing the instance")
+		if err := d.halt(ctx, pidfd, o); err != nil {
+			return err
 		}
-		if err := c.Stop(); err != nil && status(c) != api.Stopped {
-			return fmt.Errorf("Failed to kill instance: %w", err)
-		}
-		return waitStopped(ctx, c, 0)
+		return waitStopped(ctx, c, 30*time.Second)
 	})
 	if err == nil {
 		log.Debug("Instance stopped")
@@ -231,29 +235,55 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 	return err
 }
 
-// shutdown asks init to halt (SIGPWR, liblxc's halt signal) and waits up to
-// timeout (<=0: until ctx ends).
-func (d *Driver) shutdown(ctx context.Context, c *lxc.Container, timeout time.Duration) error {
-	pidfd, err := c.InitPidFd()
-	if err != nil {
-		if status(c) == api.Stopped {
-			return nil
+// halt makes init exit: SIGPWR (liblxc's halt signal) and a wait of
+// o.Timeout unless o.Force, then SIGKILL (which takes the whole PID
+// namespace with it).
+func (d *Driver) halt(ctx context.Context, pidfd *os.File, o instance.StopOpts) error {
+	if !o.Force {
+		if err := pidfdSignal(pidfd, sigPWR); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("Failed to signal the instance's init: %w", err)
 		}
-		return fmt.Errorf("Failed to get the instance's init: %w", err)
+		exited, err := waitExit(ctx, pidfd, o.Timeout)
+		if exited || err != nil || o.Timeout <= 0 {
+			return err
+		}
+		logctx.From(ctx).WithField("timeout", o.Timeout).Info("Clean shutdown timed out, killing the instance")
 	}
-	defer pidfd.Close()
-	if err := pidfdSignal(pidfd, sigPWR); err != nil {
-		return fmt.Errorf("Failed to signal the instance's init: %w", err)
+	if err := pidfdSignal(pidfd, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("Failed to kill the instance's init: %w", err)
 	}
-	return waitStopped(ctx, c, timeout)
+	_, err := waitExit(ctx, pidfd, 0)
+	return err
 }
 
-// errStopTimeout is returned by waitStopped when its timeout expires.
-var errStopTimeout = errors.New("Instance did not stop in time")
+// waitExit waits until the process behind pidfd exits (true), timeout
+// passes (<=0: no timeout) or ctx ends (its error).
+func waitExit(ctx context.Context, pidfd *os.File, timeout time.Duration) (bool, error) {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	for {
+		// Short polls keep ctx and the deadline responsive.
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(pidfd.Fd()), Events: unix.POLLIN}}, 50)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return false, err
+		}
+		if n > 0 {
+			return true, nil
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return false, nil
+		}
+	}
+}
 
-// waitStopped polls the instance's state until it is stopped, timeout
-// passes (<=0: no timeout) or ctx ends. liblxc's own wait cannot be
-// cancelled, and the state query is one command-socket round trip.
+// waitStopped polls liblxc's state until it says stopped, timeout passes
+// (<=0: no timeout) or ctx ends. liblxc's own wait cannot be cancelled, and
+// the state query is one command-socket round trip.
 func waitStopped(ctx context.Context, c *lxc.Container, timeout time.Duration) error {
 	var deadline <-chan time.Time
 	if timeout > 0 {
@@ -268,7 +298,7 @@ func waitStopped(ctx context.Context, c *lxc.Container, timeout time.Duration) e
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline:
-			return errStopTimeout
+			return errors.New("Instance did not stop in time")
 		case <-tick.C:
 		}
 	}
