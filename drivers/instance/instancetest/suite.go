@@ -615,8 +615,12 @@ func testNetworkState(t *testing.T, e *env) {
 		t.Fatalf("eth0 state: %+v", eth0)
 	}
 	e.output(s.Ref, "ping", "-c", "1", "-W", "1", "127.0.0.1")
-	if lo := e.state(s.Ref).Network["lo"]; lo.Counters.PacketsReceived == 0 || len(lo.Addresses) == 0 {
+	lo := e.state(s.Ref).Network["lo"]
+	if lo.Counters.PacketsReceived == 0 || len(lo.Addresses) == 0 {
 		t.Fatalf("lo after a ping: %+v", lo)
+	}
+	if a := lo.Addresses[0]; a != (instance.NetworkAddress{Family: "inet", Address: "127.0.0.1", Netmask: "8", Scope: "local"}) {
+		t.Fatalf("lo's first address: %+v", a)
 	}
 	if _, err := net.InterfaceByName(hostName); err != nil {
 		t.Fatalf("host side of the veth pair: %v", err)

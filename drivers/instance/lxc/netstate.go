@@ -113,8 +113,9 @@ func nlDump(fd int, typ uint16, family uint8) ([]syscall.NetlinkMessage, error) 
 		return nil, err
 	}
 	var out []syscall.NetlinkMessage
-	buf := make([]byte, 32*1024)
 	for {
+		// A fresh buffer each time: parsed messages alias it.
+		buf := make([]byte, 32*1024)
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if err != nil {
 			return nil, err
