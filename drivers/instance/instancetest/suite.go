@@ -541,27 +541,31 @@ func testHotplug(t *testing.T, e *env) {
 	if !ok {
 		t.Skip("driver cannot hotplug")
 	}
-	s := e.started(false, nil)
 	dir, file := hostDir(t)
-	dev := instance.DeviceSpec{Name: "hot", Mounts: []instance.Mount{{Source: dir, Target: "/mnt/hot", Shift: true}},
-		Nodes: []instance.UnixNode{{Path: "/dev/lxdngct-zero", Type: 'c', Major: 1, Minor: 5, Mode: 0o666}}}
-	if err := h.AttachDevice(ctx(t), s.Ref, dev); err != nil {
-		t.Fatal(err)
-	}
-	if got := e.output(s.Ref, "cat", "/mnt/hot/"+file); got != "from the host" {
-		t.Fatalf("hotplugged mount content: %q", got)
-	}
-	if got := e.output(s.Ref, "stat", "-c", "%u", "/mnt/hot/"+file); got != "0" {
-		t.Fatalf("hotplugged shifted mount: owner %s inside", got)
-	}
-	if got := e.output(s.Ref, "sh", "-c", "head -c 3 /dev/lxdngct-zero | od -An -tx1"); got != "00 00 00" {
-		t.Fatalf("hotplugged node: %q", got)
-	}
-	if err := h.DetachDevice(ctx(t), s.Ref, dev); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, _, _ := e.run(s.Ref, "test", "-e", "/mnt/hot/"+file); code == 0 {
-		t.Fatal("mount still there after DetachDevice")
+	dev := instance.DeviceSpec{Name: "hot",
+		Mounts:      []instance.Mount{{Source: dir, Target: "/mnt/hot", Shift: true}},
+		Nodes:       []instance.UnixNode{{Path: "/dev/lxdngct-zero", Type: 'c', Major: 1, Minor: 5, Mode: 0o666}},
+		CgroupRules: []instance.CgroupRule{{Allow: true, Rule: "c 1:5 rwm"}}}
+	for _, privileged := range []bool{false, true} {
+		s := e.started(privileged, nil)
+		if err := h.AttachDevice(ctx(t), s.Ref, dev); err != nil {
+			t.Fatalf("privileged=%v: %v", privileged, err)
+		}
+		if got := e.output(s.Ref, "cat", "/mnt/hot/"+file); got != "from the host" {
+			t.Fatalf("hotplugged mount content: %q", got)
+		}
+		if got := e.output(s.Ref, "stat", "-c", "%u", "/mnt/hot/"+file); got != "0" {
+			t.Fatalf("hotplugged shifted mount: owner %s inside", got)
+		}
+		if got := e.output(s.Ref, "sh", "-c", "head -c 3 /dev/lxdngct-zero | od -An -tx1"); got != "00 00 00" {
+			t.Fatalf("hotplugged node: %q", got)
+		}
+		if err := h.DetachDevice(ctx(t), s.Ref, dev); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, _, _ := e.run(s.Ref, "test", "-e", "/mnt/hot/"+file); code == 0 {
+			t.Fatal("mount still there after DetachDevice")
+		}
 	}
 }
 

@@ -70,17 +70,11 @@ func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq)
 	p := &process{done: make(chan struct{}), code: -1}
 	cmd := d.helper(context.Background(), helperExec, string(arg))
 	if req.Interactive {
-		set, err := readIdmap(spec.Config)
-		if err != nil {
-			return nil, err
-		}
-		p.ptyOwner = ptyOwner{devpts: devpts, uid: int(req.User), gid: int(req.Group)}
-		if len(set) > 0 {
-			hu, hg := set.ToHost(int64(req.User), int64(req.Group))
-			p.ptyOwner.uid, p.ptyOwner.gid = int(hu), int(hg)
-		}
+		err = p.wirePty(cmd, req, devpts, spec.Config)
+	} else {
+		err = p.wirePipes(cmd, req)
 	}
-	if err := p.wire(cmd, req); err != nil {
+	if err != nil {
 		p.closeAll()
 		return nil, err
 	}
@@ -117,26 +111,17 @@ func execEnv(env map[string]string) []string {
 }
 
 // process is a command started by Exec.
-// ptyOwner says where an interactive command's pty comes from and whom it
-// belongs to.
-type ptyOwner struct {
-	devpts   *os.File
-	uid, gid int
-}
-
 type process struct {
-	ptyOwner ptyOwner
-	pid      int
-	mu       sync.Mutex // guards pidfd, closed by the waiter
-	pidfd    int
-	master   *os.File // interactive only
+	pid    int
+	mu     sync.Mutex // guards pidfd, closed by the waiter
+	pidfd  int
+	master *os.File // interactive only
 
 	// Parent ends: report is read by the waiter; childEnds are closed once
 	// the helper started.
 	report    *os.File
 	childEnds []*os.File
 	copies    sync.WaitGroup
-	stdinEnd  *os.File // parent's write end of the stdin pipe
 	outputs   []*os.File
 
 	done chan struct{}
@@ -144,8 +129,9 @@ type process struct {
 	err  error
 }
 
-// wire connects cmd's stdio and fd 3 to pipes or a pty for req.
-func (p *process) wire(cmd *exec.Cmd, req instance.ExecReq) error {
+// wireReport gives the helper its fd 3, where it reports the command's pid
+// and exit status.
+func (p *process) wireReport(cmd *exec.Cmd) error {
 	rep, repW, err := os.Pipe()
 	if err != nil {
 		return err
@@ -153,8 +139,13 @@ func (p *process) wire(cmd *exec.Cmd, req instance.ExecReq) error {
 	p.report = rep
 	p.childEnds = append(p.childEnds, repW)
 	cmd.ExtraFiles = []*os.File{repW}
-	if req.Interactive {
-		return p.wirePty(cmd, req)
+	return nil
+}
+
+// wirePipes connects a non-interactive command's stdio to pipes.
+func (p *process) wirePipes(cmd *exec.Cmd, req instance.ExecReq) error {
+	if err := p.wireReport(cmd); err != nil {
+		return err
 	}
 	stdin, err := p.inPipe(req.Stdin)
 	if err != nil {
@@ -175,9 +166,21 @@ func (p *process) wire(cmd *exec.Cmd, req instance.ExecReq) error {
 	return nil
 }
 
-func (p *process) wirePty(cmd *exec.Cmd, req instance.ExecReq) error {
-	o := p.ptyOwner
-	master, slave, err := openPty(o.devpts, req.Width, req.Height, o.uid, o.gid)
+// wirePty connects an interactive command to a new pty, owned by the
+// host ids of the command's user (config holds the instance's id map).
+func (p *process) wirePty(cmd *exec.Cmd, req instance.ExecReq, devpts *os.File, config string) error {
+	if err := p.wireReport(cmd); err != nil {
+		return err
+	}
+	set, err := readIdmap(config)
+	if err != nil {
+		return err
+	}
+	uid, gid := int64(req.User), int64(req.Group)
+	if len(set) > 0 {
+		uid, gid = set.ToHost(uid, gid) // -1 (unmapped) leaves the owner as is
+	}
+	master, slave, err := openPty(devpts, req.Width, req.Height, int(uid), int(gid))
 	if err != nil {
 		return err
 	}
@@ -217,7 +220,6 @@ func (p *process) inPipe(r io.Reader) (*os.File, error) {
 		return nil, err
 	}
 	p.childEnds = append(p.childEnds, pr)
-	p.stdinEnd = pw
 	go func() {
 		_, _ = io.Copy(pw, r)
 		pw.Close()

@@ -43,6 +43,10 @@ func (d *Driver) AttachDevice(ctx context.Context, r instance.Ref, dev instance.
 		return err
 	}
 	p := d.paths(r)
+	set, err := readIdmap(p.config)
+	if err != nil {
+		return err
+	}
 	for _, m := range dev.Mounts {
 		if !filepath.IsAbs(m.Target) {
 			return api.BadRequest("Device %q: invalid mount target %q", dev.Name, m.Target)
@@ -50,7 +54,7 @@ func (d *Driver) AttachDevice(ctx context.Context, r instance.Ref, dev instance.
 		spec := d.mountSpec(r, p, initPid)
 		spec.Source, spec.Target = m.Source, m.Target
 		spec.ReadOnly, spec.Recursive, spec.Propagation = m.ReadOnly, m.Recursive, m.Propagation
-		spec.Shift = m.Shift
+		spec.Shift = m.Shift && len(set) > 0 // privileged: nothing to map
 		if err := d.inject(ctx, spec); err != nil {
 			if m.Optional && errors.Is(err, os.ErrNotExist) {
 				continue
@@ -58,20 +62,14 @@ func (d *Driver) AttachDevice(ctx context.Context, r instance.Ref, dev instance.
 			return fmt.Errorf("Device %q: failed to mount %s: %w", dev.Name, m.Target, err)
 		}
 	}
-	if err := d.attachNodes(ctx, r, p, initPid, dev); err != nil {
+	if err := d.attachNodes(ctx, r, p, initPid, set, dev); err != nil {
 		return err
 	}
-	return d.applyCgroupRules(r, dev.CgroupRules, true)
+	return d.applyCgroupRules(r, set, dev.CgroupRules)
 }
 
-func (d *Driver) attachNodes(ctx context.Context, r instance.Ref, p paths, initPid int, dev instance.DeviceSpec) error {
-	if len(dev.Nodes) == 0 {
-		return nil
-	}
-	set, err := readIdmap(p.config)
-	if err != nil {
-		return err
-	}
+// attachNodes makes the host copies of dev's device nodes and binds them in.
+func (d *Driver) attachNodes(ctx context.Context, r instance.Ref, p paths, initPid int, set idmap.Set, dev instance.DeviceSpec) error {
 	for _, n := range dev.Nodes {
 		src, err := makeNode(p.devices, dev.Name, n, set)
 		if err != nil {
@@ -117,7 +115,11 @@ func (d *Driver) DetachDevice(ctx context.Context, r instance.Ref, dev instance.
 		}
 	}
 	logctx.From(ctx).WithField("instance", r.String()).WithField("device", dev.Name).Debug("Device detached")
-	return d.applyCgroupRules(r, revoke, false)
+	set, err := readIdmap(p.config)
+	if err != nil {
+		return err
+	}
+	return d.applyCgroupRules(r, set, revoke)
 }
 
 func (d *Driver) mountSpec(r instance.Ref, p paths, initPid int) mountSpec {
@@ -141,15 +143,11 @@ func (d *Driver) inject(ctx context.Context, s mountSpec) error {
 }
 
 // applyCgroupRules writes device rules to the running container's cgroup.
-// Only privileged containers have a device allow-list (see
+// Only privileged containers (empty set) have a device allow-list (see
 // renderSecurity); for others the rules are moot and skipped.
-func (d *Driver) applyCgroupRules(r instance.Ref, rules []instance.CgroupRule, attach bool) error {
-	if len(rules) == 0 {
+func (d *Driver) applyCgroupRules(r instance.Ref, set idmap.Set, rules []instance.CgroupRule) error {
+	if len(rules) == 0 || len(set) > 0 {
 		return nil
-	}
-	set, err := readIdmap(d.paths(r).config)
-	if err != nil || len(set) > 0 {
-		return err
 	}
 	return d.withConfig(r, func(c *lxc.Container) error {
 		for _, rule := range rules {
