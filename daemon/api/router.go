@@ -36,6 +36,9 @@ type Deps struct {
 	Trust     *trust.Store
 	Lifecycle Lifecycle
 	Projects  ProjectReader
+	// Instances gives the per-instance I/O endpoints (exec, console,
+	// files, logs, metadata, templates) their instance.
+	Instances InstanceSource
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -64,6 +67,7 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

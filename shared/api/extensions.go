@@ -28,6 +28,9 @@ var ExtensionList = []Extension{
 	{"trust_ca_certificates", "TestPKIMode"},
 	{"server_trusted_proxy", "TestServerTrustedProxy"},
 	{"remote_token_expiry", "TestTrustTokenExpiry"},
+	{"container_exec_recording", "TestInstanceExecRecord"},
+	{"container_exec_signal_handling", "TestInstanceExecSignal"},
+	{"container_exec_user_group_cwd", "TestInstanceExec"},
 }
 
 // Extensions returns the extension names for GET /1.0.

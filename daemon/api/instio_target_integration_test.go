@@ -1,0 +1,121 @@
+//go:build integration
+
+package api_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lxdng/lxd/daemon/daemontest"
+	"github.com/lxdng/lxd/shared/testimage"
+)
+
+// ioTarget is a daemon plus a way to make busybox instances on it, so one
+// scenario runs against our daemon (or the in-process adapter) and the
+// reference LXD 5.0.2.
+type ioTarget struct {
+	d *daemontest.Daemon
+	// launch makes a running instance; create a stopped one. cfg is
+	// instance config (nil for none).
+	launch func(t *testing.T, name string, cfg map[string]string)
+	create func(t *testing.T, name string, cfg map[string]string)
+	// volume returns the host path of an instance's volume (holding
+	// rootfs/, metadata.yaml, templates/).
+	volume func(name string) string
+}
+
+// adapterTarget is the in-process router with the lxc driver.
+func adapterTarget(t *testing.T) *ioTarget {
+	h := startIOHarness(t)
+	return &ioTarget{
+		d:      h.d,
+		launch: h.launch,
+		create: func(t *testing.T, name string, cfg map[string]string) { h.create(t, name, cfg) },
+		volume: func(name string) string { return filepath.Join(h.state, "volumes", name) },
+	}
+}
+
+// referenceTarget is LXD 5.0.2 with a dir pool and the busybox image.
+func referenceTarget(t *testing.T) *ioTarget {
+	d := daemontest.StartReference(t)
+	d.MustLXC(t, "storage", "create", "default", "dir")
+	d.MustLXC(t, "profile", "device", "add", "default", "root", "disk", "path=/", "pool=default")
+	img, err := testimage.WriteBusyboxImage(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.MustLXC(t, "image", "import", img.Unified, "--alias", "busybox")
+	make := func(verb string) func(t *testing.T, name string, cfg map[string]string) {
+		return func(t *testing.T, name string, cfg map[string]string) {
+			args := []string{verb, "busybox", name}
+			keys := make([]string, 0, len(cfg))
+			for k := range cfg {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				args = append(args, "-c", k+"="+cfg[k])
+			}
+			d.MustLXC(t, args...)
+			t.Cleanup(func() { d.LXC(t, "delete", "-f", name) })
+		}
+	}
+	return &ioTarget{
+		d: d, launch: make("launch"), create: make("init"),
+		volume: func(name string) string { return filepath.Join(d.Dir, "containers", name) },
+	}
+}
+
+// exec runs the real lxc exec and returns its result.
+func (x *ioTarget) exec(t *testing.T, name string, stdin string, args ...string) daemontest.Result {
+	t.Helper()
+	full := append([]string{"exec", name}, args...)
+	if stdin == "" {
+		return x.d.LXC(t, full...)
+	}
+	return lxcWithStdin(t, x.d, stdin, full...)
+}
+
+// lines splits output into trimmed lines.
+func lines(s string) []string {
+	return strings.Split(strings.TrimSpace(s), "\n")
+}
+
+// sentinel writes a host file that must never change and returns a check
+// that fails the test if it did.
+func sentinel(t *testing.T, dir, name, body string) func() {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		got, err := os.ReadFile(p)
+		if err != nil || string(got) != body {
+			t.Fatalf("host sentinel %s changed: %q, %v", p, got, err)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
