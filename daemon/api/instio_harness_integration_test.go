@@ -51,6 +51,7 @@ type harnessInfo struct{}
 func (harnessInfo) Environment(ctx context.Context) api.ServerEnvironment {
 	return api.ServerEnvironment{ServerName: "none", Server: "lxd", ServerVersion: "5.0.2"}
 }
+
 // Extensions adds "instances" (the instance service's, which makes the
 // client use /1.0/instances URLs) until that service exists.
 func (harnessInfo) Extensions() []string {

@@ -31,6 +31,7 @@ var ExtensionList = []Extension{
 	{"container_exec_recording", "TestInstanceExecRecord"},
 	{"container_exec_signal_handling", "TestInstanceExecSignal"},
 	{"container_exec_user_group_cwd", "TestInstanceExec"},
+	{"console", "TestInstanceConsole"},
 }
 
 // Extensions returns the extension names for GET /1.0.
