@@ -57,10 +57,16 @@ func setWinsize(t *testing.T, f *os.File, rows, cols uint16) {
 // startPty starts lxc args on a rows x cols terminal.
 func startPty(t *testing.T, d *daemontest.Daemon, rows, cols uint16, args ...string) *ptyClient {
 	t.Helper()
+	return startPtyEnv(t, d, nil, rows, cols, args...)
+}
+
+// startPtyEnv is startPty with extra environment.
+func startPtyEnv(t *testing.T, d *daemontest.Daemon, env []string, rows, cols uint16, args ...string) *ptyClient {
+	t.Helper()
 	master, slave := openPty(t, rows, cols)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := lxcCommand(ctx, d, args...)
-	cmd.Env = append(cmd.Env, "TERM=xterm")
+	cmd.Env = append(append(cmd.Env, "TERM=xterm"), env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {

@@ -32,6 +32,12 @@ var ExtensionList = []Extension{
 	{"container_exec_signal_handling", "TestInstanceExecSignal"},
 	{"container_exec_user_group_cwd", "TestInstanceExec"},
 	{"console", "TestInstanceConsole"},
+	{"file_delete", "TestInstanceFiles"},
+	{"file_append", "TestInstanceFiles"},
+	{"file_symlinks", "TestInstanceFiles"},
+	{"file_get_symlink", "TestInstanceFiles"},
+	{"directory_manipulation", "TestInstanceFiles"},
+	{"instance_file_head", "TestInstanceFiles"},
 }
 
 // Extensions returns the extension names for GET /1.0.
