@@ -38,6 +38,7 @@ var ExtensionList = []Extension{
 	{"file_get_symlink", "TestInstanceFiles"},
 	{"directory_manipulation", "TestInstanceFiles"},
 	{"instance_file_head", "TestInstanceFiles"},
+	{"container_edit_metadata", "TestInstanceMetadata"},
 }
 
 // Extensions returns the extension names for GET /1.0.
