@@ -15,6 +15,7 @@ import (
 	lxdapi "github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/daemontest"
+	"github.com/lxdng/lxd/daemon/devlxd"
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/drivers/instance"
@@ -36,13 +37,17 @@ type ioHarness struct {
 	state string
 	hub   *events.Hub
 
+	devlxd *devlxd.Server
+	images map[string]string // fingerprint -> file served by devlxd export
+
 	mu    sync.Mutex
 	insts map[string]*harnessInstance
 }
 
 type harnessInstance struct {
-	spec instance.Spec
-	vol  string
+	spec    instance.Spec
+	vol     string
+	devices map[string]map[string]string
 }
 
 // harnessInfo answers GET /1.0 with our extension list.
@@ -116,7 +121,89 @@ func startIOHarness(t *testing.T) *ioHarness {
 		t.Fatal(err)
 	}
 	h.d = &daemontest.Daemon{Kind: "adapter", Dir: dir, ConfDir: conf, Client: c}
+	h.images = map[string]string{}
+	h.devlxd = devlxd.New(devlxd.Options{
+		Dir: filepath.Join(dir, "devlxd"), Resolver: devlxd.NamespaceResolver{Lister: h}, Lister: h,
+		Events: h.hub, Images: h,
+	})
+	if err := h.devlxd.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.devlxd.Stop() })
 	return h
+}
+
+// DevlxdInstances implements devlxd.Lister.
+func (h *ioHarness) DevlxdInstances(ctx context.Context) ([]devlxd.Instance, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []devlxd.Instance
+	for _, hi := range h.insts {
+		out = append(out, h.devlxdInstance(hi))
+	}
+	return out, nil
+}
+
+// DevlxdInstance implements devlxd.Lister.
+func (h *ioHarness) DevlxdInstance(ctx context.Context, ref instance.Ref) (devlxd.Instance, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hi, ok := h.insts[ref.String()]
+	if !ok {
+		return devlxd.Instance{}, api.NotFound("Instance not found")
+	}
+	return h.devlxdInstance(hi), nil
+}
+
+func (h *ioHarness) devlxdInstance(hi *harnessInstance) devlxd.Instance {
+	return devlxd.Instance{Ref: hi.spec.Ref, Type: "container", Driver: h.drv, Config: hi.spec.Config, Devices: hi.devices}
+}
+
+// ExportImage implements devlxd.ImageExporter with files the test names.
+func (h *ioHarness) ExportImage(w http.ResponseWriter, r *http.Request, project, fp string) error {
+	p, ok := h.images[fp]
+	if !ok {
+		return api.NotFound("Image not found")
+	}
+	http.ServeFile(w, r, p)
+	return nil
+}
+
+// setConfig changes an instance's config key (empty value unsets it) and
+// announces it as the instance service does.
+func (h *ioHarness) setConfig(name, key, value string) {
+	h.mu.Lock()
+	hi := h.insts["default/"+name]
+	cfg := map[string]string{}
+	for k, v := range hi.spec.Config {
+		cfg[k] = v
+	}
+	if value == "" {
+		delete(cfg, key)
+	} else {
+		cfg[key] = value
+	}
+	hi.spec.Config = cfg
+	h.mu.Unlock()
+	h.hub.PublishLifecycle("default", api.EventLifecycle{Action: "instance-updated", Source: "/1.0/instances/" + name})
+}
+
+// setDevice adds or replaces (nil removes) a device entry and announces it.
+func (h *ioHarness) setDevice(name, dev string, cfg map[string]string) {
+	h.mu.Lock()
+	hi := h.insts["default/"+name]
+	devs := map[string]map[string]string{}
+	for k, v := range hi.devices {
+		devs[k] = v
+	}
+	if cfg == nil {
+		delete(devs, dev)
+	} else {
+		devs[dev] = cfg
+	}
+	hi.devices = devs
+	h.mu.Unlock()
+	h.hub.PublishLifecycle("default", api.EventLifecycle{Action: "instance-updated", Source: "/1.0/instances/" + name})
 }
 
 // Instance implements api.InstanceSource.
@@ -134,7 +221,7 @@ func (h *ioHarness) Instance(ctx context.Context, project, name string) (*lxdapi
 	vol := hi.vol
 	return &lxdapi.InstanceHandle{
 		Ref: hi.spec.Ref, Driver: h.drv, Type: "container", Architecture: hi.spec.Architecture,
-		Config: hi.spec.Config, Devices: map[string]map[string]string{}, Status: st.Status,
+		Config: hi.spec.Config, Devices: hi.devices, Status: st.Status,
 		LogDir:      filepath.Join(h.state, "logs", project+"_"+name),
 		MountVolume: func(ctx context.Context) (string, func(), error) { return vol, func() {}, nil },
 	}, nil
@@ -174,13 +261,18 @@ func (h *ioHarness) create(t *testing.T, name string, cfg map[string]string) ins
 		Ref: instance.Ref{Project: "default", Name: name}, RootfsPath: filepath.Join(vol, "rootfs"),
 		Architecture: "x86_64", Config: cfg, Idmap: instancetest.UnprivilegedMap,
 	}
+	// What the instance service does: the devlxd socket directory is
+	// bind-mounted at /dev/lxd unless security.devlxd is false.
+	if devlxd.Enabled(cfg) {
+		spec.Devices = append(spec.Devices, devlxd.Device(h.devlxd.Dir()))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := h.drv.Create(ctx, spec); err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
 	h.mu.Lock()
-	h.insts["default/"+name] = &harnessInstance{spec: spec, vol: vol}
+	h.insts["default/"+name] = &harnessInstance{spec: spec, vol: vol, devices: map[string]map[string]string{}}
 	h.mu.Unlock()
 	t.Cleanup(func() {
 		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)

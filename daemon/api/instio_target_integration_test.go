@@ -27,6 +27,10 @@ type ioTarget struct {
 	// volume returns the host path of an instance's volume (holding
 	// rootfs/, metadata.yaml, templates/).
 	volume func(name string) string
+	// setConfig sets (empty value: unsets) a config key of a running
+	// instance; setDevice adds (nil: removes) a device.
+	setConfig func(t *testing.T, name, key, value string)
+	setDevice func(t *testing.T, name, dev string, cfg map[string]string)
 }
 
 // adapterTarget is the in-process router with the lxc driver.
@@ -37,6 +41,8 @@ func adapterTarget(t *testing.T) *ioTarget {
 		launch: h.launch,
 		create: func(t *testing.T, name string, cfg map[string]string) { h.create(t, name, cfg) },
 		volume: func(name string) string { return filepath.Join(h.state, "volumes", name) },
+		setConfig: func(t *testing.T, name, key, value string) { h.setConfig(name, key, value) },
+		setDevice: func(t *testing.T, name, dev string, cfg map[string]string) { h.setDevice(name, dev, cfg) },
 	}
 }
 
@@ -68,6 +74,26 @@ func referenceTarget(t *testing.T) *ioTarget {
 	return &ioTarget{
 		d: d, launch: make("launch"), create: make("init"),
 		volume: func(name string) string { return filepath.Join(d.Dir, "containers", name) },
+		setConfig: func(t *testing.T, name, key, value string) {
+			if value == "" {
+				d.MustLXC(t, "config", "unset", name, key)
+				return
+			}
+			d.MustLXC(t, "config", "set", name, key, value)
+		},
+		setDevice: func(t *testing.T, name, dev string, cfg map[string]string) {
+			if cfg == nil {
+				d.MustLXC(t, "config", "device", "remove", name, dev)
+				return
+			}
+			args := []string{"config", "device", "add", name, dev, cfg["type"]}
+			for k, v := range cfg {
+				if k != "type" {
+					args = append(args, k+"="+v)
+				}
+			}
+			d.MustLXC(t, args...)
+		},
 	}
 }
 

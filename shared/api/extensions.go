@@ -39,6 +39,9 @@ var ExtensionList = []Extension{
 	{"directory_manipulation", "TestInstanceFiles"},
 	{"instance_file_head", "TestInstanceFiles"},
 	{"container_edit_metadata", "TestInstanceMetadata"},
+	{"devlxd_events", "TestDevlxd"},
+	{"devlxd_images", "TestDevlxdImages"},
+	{"restrict_devlxd", "TestDevlxd"},
 }
 
 // Extensions returns the extension names for GET /1.0.
