@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"strings"
 
 	"github.com/lxdng/lxd/cluster/db"
 	netdriver "github.com/lxdng/lxd/drivers/network"
@@ -207,11 +208,15 @@ func (s *Service) State(ctx context.Context, project, name string) (api.NetworkS
 }
 
 // Leases lists a managed network's leases: the gateway entries (location
-// "") then static and dynamic leases (location: this member). Unmanaged or
-// unknown: 404 "Failed loading network: Network not found".
+// "") then static and dynamic leases (location: this member). As in LXD
+// 5.0.2, static and dynamic leases are only listed for the MACs of the NICs
+// of project's instances: a DHCP client that is not an instance of the
+// project is not shown. Unmanaged or unknown: 404 "Failed loading network:
+// Network not found".
 func (s *Service) Leases(ctx context.Context, project, name string) ([]api.NetworkLease, error) {
 	var n netdriver.Network
 	var d netdriver.Driver
+	var macs map[string]bool
 	err := s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		netProject, err := networkProject(ctx, tx, project)
 		if err != nil {
@@ -229,14 +234,21 @@ func (s *Service) Leases(ctx context.Context, project, name string) ([]api.Netwo
 			return err
 		}
 		n = s.toDriver(rec, nil, u)
+		macs = u.instanceMACs(project, netProject, name)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	leases, err := d.Leases(ctx, n)
-	if leases == nil && err == nil {
-		leases = []api.NetworkLease{}
+	all, err := d.Leases(ctx, n)
+	if err != nil {
+		return nil, err
 	}
-	return leases, err
+	leases := []api.NetworkLease{}
+	for _, l := range all {
+		if l.Type == api.NetworkLeaseGateway || macs[strings.ToLower(l.Hwaddr)] {
+			leases = append(leases, l)
+		}
+	}
+	return leases, nil
 }

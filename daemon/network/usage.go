@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/request"
@@ -122,6 +123,30 @@ func (u usage) staticLeases(memberID int64, netProject, name string) []netdriver
 				host = user.Project + "_" + user.Name
 			}
 			out = append(out, netdriver.StaticLease{Hostname: host, MAC: mac, IPv4: dev["ipv4.address"], IPv6: dev["ipv6.address"]})
+		}
+	}
+	return out
+}
+
+// instanceMACs is the set (lower case) of the MACs of project's instance
+// NICs on a managed network of netProject.
+func (u usage) instanceMACs(project, netProject, name string) map[string]bool {
+	out := map[string]bool{}
+	for _, user := range u.users {
+		if user.Kind != db.DeviceUserInstance || user.Project != project || u.netProject[user.Project] != netProject {
+			continue
+		}
+		for dn, dev := range user.Devices {
+			if !nicUses(dev, name, true) {
+				continue
+			}
+			mac := dev["hwaddr"]
+			if mac == "" {
+				mac = user.Config["volatile."+dn+".hwaddr"]
+			}
+			if mac != "" {
+				out[strings.ToLower(mac)] = true
+			}
 		}
 	}
 	return out
