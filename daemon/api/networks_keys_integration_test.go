@@ -145,7 +145,10 @@ func TestNetworkTypePhysical(t *testing.T) {
 	name := daemontest.Name(t, "lxns")
 	cleanupNetwork(t, d, name)
 	d.MustLXC(t, "network", "create", name, "--type=physical", "parent="+parent, "mtu=1400")
-	mtu := func() string { b, _ := os.ReadFile("/sys/class/net/" + parent + "/mtu"); return strings.TrimSpace(string(b)) }
+	mtu := func() string {
+		b, _ := os.ReadFile("/sys/class/net/" + parent + "/mtu")
+		return strings.TrimSpace(string(b))
+	}
 	if mtu() != "1400" {
 		t.Fatalf("parent MTU %s, want 1400", mtu())
 	}
