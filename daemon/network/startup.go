@@ -2,9 +2,11 @@ package network
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/lxdng/lxd/cluster/db"
 	netdriver "github.com/lxdng/lxd/drivers/network"
+	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/logctx"
 )
 
@@ -91,4 +93,26 @@ func (s *Service) RefreshStaticLeases(ctx context.Context, project, name string)
 		return nil
 	}
 	return lu.UpdateStaticLeases(ctx, s.toDriver(c.rec, c.all, c.use))
+}
+
+// RefreshNICNetworks calls RefreshStaticLeases for every managed network
+// that a NIC of the given device sets names with network=<name> (pass an
+// instance's expanded devices before and after a change). Names that are no
+// managed network are skipped.
+func (s *Service) RefreshNICNetworks(ctx context.Context, project string, deviceSets ...map[string]map[string]string) error {
+	seen := map[string]bool{}
+	for _, devices := range deviceSets {
+		for _, dev := range devices {
+			name := dev["network"]
+			if dev["type"] != "nic" || name == "" || seen[name] {
+				continue
+			}
+			seen[name] = true
+			err := s.RefreshStaticLeases(ctx, project, name)
+			if err != nil && !api.IsStatus(err, http.StatusNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
 }

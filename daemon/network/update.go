@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"os"
 
@@ -226,6 +225,3 @@ func (s *Service) Delete(ctx context.Context, project, name string) error {
 	s.publish(ctx, c.rec.row.Project, name, "network-deleted", nil)
 	return nil
 }
-
-// ErrInUse reports the "currently in use" refusal (errors.Is).
-func ErrInUse(err error) bool { return errors.Is(err, errInUse) }
