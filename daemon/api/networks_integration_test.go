@@ -111,8 +111,13 @@ func checkNetworkLists(t *testing.T, d *daemontest.Daemon, name string) {
 	if _, err := d.Client.Get(context.Background(), "/1.0/networks", &urls); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(urls, "/1.0/networks/"+name) || !slices.Contains(urls, "/1.0/networks/lo") {
+	if !slices.Contains(urls, "/1.0/networks/"+name) || !slices.Contains(urls, "/1.0/networks/lo") || urls[0] != "/1.0/networks/"+name {
 		t.Fatalf("list: %v", urls)
+	}
+	// LXD 5.0.2 does not filter networks server-side (lxc filters itself).
+	var filtered []string
+	if _, err := d.Client.Get(context.Background(), "/1.0/networks?filter=name+eq+"+name, &filtered); err != nil || !slices.Equal(filtered, urls) {
+		t.Fatalf("filtered list: %v %v", filtered, err)
 	}
 	nets, err := d.Client.GetNetworks(context.Background())
 	if err != nil {

@@ -41,10 +41,16 @@ func (s *Service) Startup(ctx context.Context) error {
 			state, msg = db.NetworkErrored, startErr.Error()
 			logctx.From(ctx).WithError(startErr).WithField("network", rec.row.Name).Error("Failed starting network")
 		}
-		if rec.local.State == state && rec.local.Message == msg {
+		if rec.local.State == state && rec.local.Message == msg && (startErr != nil || rec.row.State == db.NetworkCreated) {
 			continue
 		}
 		err := s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			if startErr == nil && rec.row.State != db.NetworkCreated {
+				// A creation interrupted by a crash: the network runs now.
+				if err := tx.SetNetworkState(ctx, rec.row.ID, db.NetworkCreated); err != nil {
+					return err
+				}
+			}
 			return tx.SetNetworkMemberState(ctx, rec.row.ID, s.o.MemberID, state, msg)
 		})
 		if err != nil {
