@@ -28,6 +28,23 @@ var ExtensionList = []Extension{
 	{"trust_ca_certificates", "TestPKIMode"},
 	{"server_trusted_proxy", "TestServerTrustedProxy"},
 	{"remote_token_expiry", "TestTrustTokenExpiry"},
+	{"network", "TestNetworksCRUD"},
+	{"network_firewall_filtering", "TestNetworkFirewallFiltering"},
+	{"network_routes", "TestNetworkRoutes"},
+	{"network_dhcp_expiry", "TestNetworkDHCPExpiryAndGateway"},
+	{"network_vxlan_interface", "TestNetworkVXLANInterfaceAndTTL"},
+	{"network_dhcp_gateway", "TestNetworkDHCPExpiryAndGateway"},
+	{"network_leases", "TestNetworkLeases"},
+	{"network_state", "TestNetworkState"},
+	{"network_hwaddr", "TestNetworkHwaddr"},
+	{"network_nat_order", "TestNATOrderAndAddress"},
+	{"network_vxlan_ttl", "TestNetworkVXLANInterfaceAndTTL"},
+	{"network_leases_location", "TestNetworkLeases"},
+	{"network_nat_address", "TestNATOrderAndAddress"},
+	{"network_dns_search", "TestNetworkDNSSearch"},
+	{"network_state_bond_bridge", "TestNetworkState"},
+	{"network_type_macvlan", "TestNetworkTypeMacvlan"},
+	{"network_type_physical", "TestNetworkTypePhysical"},
 }
 
 // Extensions returns the extension names for GET /1.0.
