@@ -49,7 +49,7 @@ func devlxdGet(t *testing.T, x *ioTarget, name, path string) (string, string, st
 
 // sortedList sorts a JSON list of strings (LXD lists config keys in map
 // order); anything else is returned as is.
-func sortedList(body string) string {
+func ioSortedList(body string) string {
 	var list []string
 	if json.Unmarshal([]byte(body), &list) != nil {
 		return body
@@ -82,7 +82,7 @@ func scenarioDevlxd(t *testing.T, x *ioTarget) {
 	}
 	for _, w := range want {
 		status, _, body := devlxdGet(t, x, w.name, w.path)
-		if status != w.status || sortedList(body) != w.body {
+		if status != w.status || ioSortedList(body) != w.body {
 			t.Fatalf("%s GET %s: %s %q, want %s %q", w.name, w.path, status, body, w.status, w.body)
 		}
 	}
@@ -112,8 +112,8 @@ func scenarioDevlxd(t *testing.T, x *ioTarget) {
 func scenarioDevlxdEvents(t *testing.T, x *ioTarget, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := lxcCommand(ctx, x.d, "exec", name, "--", "devlxdclient", "EVENTS", "/1.0/events", "3")
-	var out syncBuffer
+	cmd := ioLXCCommand(ctx, x.d, "exec", name, "--", "devlxdclient", "EVENTS", "/1.0/events", "3")
+	var out ioBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

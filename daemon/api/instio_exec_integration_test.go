@@ -19,18 +19,18 @@ import (
 )
 
 // lxcCommand prepares the real lxc client against d.
-func lxcCommand(ctx context.Context, d *daemontest.Daemon, args ...string) *exec.Cmd {
+func ioLXCCommand(ctx context.Context, d *daemontest.Daemon, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "lxc", args...)
 	cmd.Env = append(os.Environ(), "LXD_DIR="+d.Dir, "LXD_CONF="+d.ConfDir)
 	return cmd
 }
 
-// lxcWithStdin runs the real lxc with stdin fed from a string.
-func lxcWithStdin(t *testing.T, d *daemontest.Daemon, stdin string, args ...string) daemontest.Result {
+// ioLXCStdin runs the real lxc with stdin fed from a string.
+func ioLXCStdin(t *testing.T, d *daemontest.Daemon, stdin string, args ...string) daemontest.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := lxcCommand(ctx, d, args...)
+	cmd := ioLXCCommand(ctx, d, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -64,7 +64,7 @@ func scenarioExec(t *testing.T, x *ioTarget) {
 	r = x.exec(t, name, "", "-T", "--env", "FOO=bar", "--cwd", "/tmp", "--user", "1000", "--group", "1001", "--",
 		"sh", "-c", `id -u; id -g; pwd; echo "$FOO $FROMCFG $HOME $LANG"`)
 	want := []string{"1000", "1001", "/tmp", "bar cfg  C.UTF-8"}
-	if got := lines(r.Stdout); r.ExitCode != 0 || strings.Join(got, "|") != strings.Join(want, "|") {
+	if got := ioLines(r.Stdout); r.ExitCode != 0 || strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("--env/--cwd/--user/--group: got %q (%+v), want %q", got, r, want)
 	}
 	r = x.exec(t, name, "", "--", "sh", "-c", `echo "$HOME $USER $PATH"`)
@@ -124,7 +124,7 @@ func scenarioExecRecord(t *testing.T, x *ioTarget) {
 	if _, err := c.Get(ctx, "/1.0/instances/"+name+"/logs", &list); err != nil {
 		t.Fatal(err)
 	}
-	if !contains(list, stdoutURL) || !contains(list, stderrURL) || !contains(list, "/1.0/instances/"+name+"/logs/lxc.log") {
+	if !ioContains(list, stdoutURL) || !ioContains(list, stderrURL) || !ioContains(list, "/1.0/instances/"+name+"/logs/lxc.log") {
 		t.Fatalf("log list %v lacks the records", list)
 	}
 	for url, want := range map[string]string{stdoutURL: "to-stdout\n", stderrURL: "to-stderr\n"} {
@@ -142,7 +142,7 @@ func scenarioExecRecord(t *testing.T, x *ioTarget) {
 	if _, _, err := c.Query(ctx, http.MethodDelete, stdoutURL, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Get(ctx, "/1.0/instances/"+name+"/logs", &list); err != nil || contains(list, stdoutURL) {
+	if _, err := c.Get(ctx, "/1.0/instances/"+name+"/logs", &list); err != nil || ioContains(list, stdoutURL) {
 		t.Fatalf("deleted record still listed: %v %v", list, err)
 	}
 	// A command that does not exist fails the operation with 127.
@@ -159,7 +159,7 @@ func scenarioExecRecord(t *testing.T, x *ioTarget) {
 func TestInstanceExecRecord(t *testing.T)          { scenarioExecRecord(t, adapterTarget(t)) }
 func TestReferenceInstanceExecRecord(t *testing.T) { scenarioExecRecord(t, referenceTarget(t)) }
 
-func contains(list []string, s string) bool {
+func ioContains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true
@@ -176,9 +176,9 @@ func scenarioExecSignal(t *testing.T, x *ioTarget) {
 	x.launch(t, name, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := lxcCommand(ctx, x.d, "exec", name, "--", "sh", "-c",
+	cmd := ioLXCCommand(ctx, x.d, "exec", name, "--", "sh", "-c",
 		`trap 'echo got-TERM; exit 42' TERM; echo ready; while true; do sleep 0.1; done`)
-	var out syncBuffer
+	var out ioBuffer
 	cmd.Stdout = &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ func fileReq(t *testing.T, x *ioTarget, method, name, path string, body string, 
 	return resp.StatusCode, resp.Header, string(data)
 }
 
-func writeLocal(t *testing.T, path, body string, mode os.FileMode) {
+func ioWriteLocal(t *testing.T, path, body string, mode os.FileMode) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func scenarioFiles(t *testing.T, x *ioTarget) {
 	name := daemontest.Name(t, "fi")
 	x.launch(t, name, nil)
 	local := t.TempDir()
-	writeLocal(t, filepath.Join(local, "f.txt"), "file content\n", 0o640)
+	ioWriteLocal(t, filepath.Join(local, "f.txt"), "file content\n", 0o640)
 	x.d.MustLXC(t, "file", "push", "--uid", "1000", "--gid", "1001", "--mode", "0604", filepath.Join(local, "f.txt"), name+"/root/f.txt")
 	if out := x.exec(t, name, "", "--", "stat", "-c", "%u %g %a", "/root/f.txt"); strings.TrimSpace(out.Stdout) != "1000 1001 604" {
 		t.Fatalf("pushed file as seen inside: %+v", out)
@@ -91,14 +91,14 @@ func scenarioFilesTrees(t *testing.T, x *ioTarget, name, local string) {
 		t.Fatalf("push -p: %+v", r)
 	}
 	tree := filepath.Join(local, "pushdir")
-	writeLocal(t, filepath.Join(tree, "a.txt"), "one\n", 0o644)
-	writeLocal(t, filepath.Join(tree, "sub", "b.txt"), "two\n", 0o600)
+	ioWriteLocal(t, filepath.Join(tree, "a.txt"), "one\n", 0o644)
+	ioWriteLocal(t, filepath.Join(tree, "sub", "b.txt"), "two\n", 0o600)
 	if err := os.Symlink("a.txt", filepath.Join(tree, "link")); err != nil {
 		t.Fatal(err)
 	}
 	x.d.MustLXC(t, "file", "push", "-r", tree, name+"/root/")
 	r := x.exec(t, name, "", "--", "sh", "-c", "readlink /root/pushdir/link; stat -c '%a' /root/pushdir/sub/b.txt; cat /root/pushdir/link")
-	if strings.Join(lines(r.Stdout), "|") != "a.txt|600|one" {
+	if strings.Join(ioLines(r.Stdout), "|") != "a.txt|600|one" {
 		t.Fatalf("push -r: %+v", r)
 	}
 	pulled := filepath.Join(local, "pulled")
@@ -118,7 +118,7 @@ func scenarioFilesTrees(t *testing.T, x *ioTarget, name, local string) {
 		t.Fatal("file delete left the file")
 	}
 	editor := filepath.Join(local, "editor.sh")
-	writeLocal(t, editor, "#!/bin/sh\necho edited >> \"$1\"\n", 0o755)
+	ioWriteLocal(t, editor, "#!/bin/sh\necho edited >> \"$1\"\n", 0o755)
 	// On a terminal lxc file edit runs $EDITOR (else it reads stdin).
 	p := startPtyEnv(t, x.d, []string{"EDITOR=" + editor}, 24, 80, "file", "edit", name+"/root/pushdir/a.txt")
 	if code := p.exitCode(); code != 0 {
@@ -177,7 +177,7 @@ func scenarioFilesStopped(t *testing.T, x *ioTarget) {
 	name := daemontest.Name(t, "fs")
 	x.create(t, name, nil)
 	local := t.TempDir()
-	writeLocal(t, filepath.Join(local, "s.txt"), "stopped\n", 0o644)
+	ioWriteLocal(t, filepath.Join(local, "s.txt"), "stopped\n", 0o644)
 	x.d.MustLXC(t, "file", "push", filepath.Join(local, "s.txt"), name+"/root/s.txt")
 	x.d.MustLXC(t, "file", "pull", name+"/root/s.txt", filepath.Join(local, "back.txt"))
 	if data, _ := os.ReadFile(filepath.Join(local, "back.txt")); string(data) != "stopped\n" {

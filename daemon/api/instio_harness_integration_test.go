@@ -71,7 +71,7 @@ func (harnessInfo) Extensions() []string {
 
 // traversable makes dir and its parents traversable by an unprivileged
 // container's root (a high host uid).
-func traversable(t *testing.T, dir string) string {
+func ioTraversable(t *testing.T, dir string) string {
 	for d := dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
 		if err := os.Chmod(d, 0o711); err != nil {
 			t.Fatal(err)
@@ -85,7 +85,7 @@ func startIOHarness(t *testing.T) *ioHarness {
 	if os.Geteuid() != 0 {
 		t.Fatal("integration tests need root")
 	}
-	state := traversable(t, t.TempDir())
+	state := ioTraversable(t, t.TempDir())
 	drv, err := lxc.New(lxc.Options{
 		LxcPath: filepath.Join(state, "lxc"), LogDir: filepath.Join(state, "logs"),
 		DevicesDir: filepath.Join(state, "devices"), Exe: daemontest.Binary(t, "lxd"),

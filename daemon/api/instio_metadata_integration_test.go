@@ -17,7 +17,7 @@ import (
 )
 
 // raw sends a request and returns status and body.
-func raw(t *testing.T, x *ioTarget, method, path, body string, headers map[string]string) (int, http.Header, string) {
+func ioRaw(t *testing.T, x *ioTarget, method, path, body string, headers map[string]string) (int, http.Header, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -43,27 +43,27 @@ func raw(t *testing.T, x *ioTarget, method, path, body string, headers map[strin
 func scenarioLogNames(t *testing.T, x *ioTarget) {
 	name := daemontest.Name(t, "lg")
 	x.launch(t, name, nil)
-	host := traversable(t, t.TempDir())
-	check := sentinel(t, host, "exec_secret", "host-log\n")
+	host := ioTraversable(t, t.TempDir())
+	check := ioSentinel(t, host, "exec_secret", "host-log\n")
 	base := "/1.0/instances/" + name + "/logs/"
 	for _, file := range []string{"..%2F..%2Fetc%2Fpasswd", "x..y", "console.log", "nosuch",
 		"exec_..%2F..%2F..%2F..%2F..%2F..%2F" + strings.ReplaceAll(host[1:], "/", "%2F") + "%2Fexec_secret"} {
-		status, _, body := raw(t, x, http.MethodGet, base+file, "", nil)
+		status, _, body := ioRaw(t, x, http.MethodGet, base+file, "", nil)
 		if status != 400 || !strings.Contains(body, "not valid") {
 			t.Fatalf("GET log %s: %d %s", file, status, body)
 		}
-		if status, _, _ := raw(t, x, http.MethodDelete, base+file, "", nil); status != 400 {
+		if status, _, _ := ioRaw(t, x, http.MethodDelete, base+file, "", nil); status != 400 {
 			t.Fatalf("DELETE log %s: %d", file, status)
 		}
 		check()
 	}
 	for _, file := range []string{"lxc.log", "lxc.conf"} {
-		status, _, body := raw(t, x, http.MethodDelete, base+file, "", nil)
+		status, _, body := ioRaw(t, x, http.MethodDelete, base+file, "", nil)
 		if status != 400 || !strings.Contains(body, "lxc.log and lxc.conf may not be deleted") {
 			t.Fatalf("DELETE %s: %d %s", file, status, body)
 		}
 	}
-	status, hdr, body := raw(t, x, http.MethodGet, base+"lxc.conf", "", nil)
+	status, hdr, body := ioRaw(t, x, http.MethodGet, base+"lxc.conf", "", nil)
 	if status != 200 || !strings.Contains(body, "lxc.") || hdr.Get("Content-Disposition") != "inline;filename=lxc.conf" {
 		t.Fatalf("GET lxc.conf: %d %v", status, hdr)
 	}
@@ -110,20 +110,20 @@ func scenarioMetadata(t *testing.T, x *ioTarget) {
 		t.Fatalf("metadata.yaml: %s", data)
 	}
 	tpath := "/1.0/instances/" + name + "/metadata/templates"
-	if status, _, _ := raw(t, x, http.MethodPost, tpath+"?path=new.tpl", "hello {{ container.name }}", map[string]string{"Content-Type": "application/octet-stream"}); status != 200 {
+	if status, _, _ := ioRaw(t, x, http.MethodPost, tpath+"?path=new.tpl", "hello {{ container.name }}", map[string]string{"Content-Type": "application/octet-stream"}); status != 200 {
 		t.Fatalf("POST template: %d", status)
 	}
 	var names []string
-	if _, err := c.Get(ctx, tpath, &names); err != nil || !contains(names, "new.tpl") || !contains(names, "hostname.tpl") {
+	if _, err := c.Get(ctx, tpath, &names); err != nil || !ioContains(names, "new.tpl") || !ioContains(names, "hostname.tpl") {
 		t.Fatalf("template list: %v %v", names, err)
 	}
-	if status, _, body := raw(t, x, http.MethodGet, tpath+"?path=new.tpl", "", nil); status != 200 || body != "hello {{ container.name }}" {
+	if status, _, body := ioRaw(t, x, http.MethodGet, tpath+"?path=new.tpl", "", nil); status != 200 || body != "hello {{ container.name }}" {
 		t.Fatalf("GET template: %d %q", status, body)
 	}
-	if status, _, _ := raw(t, x, http.MethodDelete, tpath+"?path=new.tpl", "", nil); status != 200 {
+	if status, _, _ := ioRaw(t, x, http.MethodDelete, tpath+"?path=new.tpl", "", nil); status != 200 {
 		t.Fatalf("DELETE template: %d", status)
 	}
-	if status, _, body := raw(t, x, http.MethodGet, tpath+"?path=new.tpl", "", nil); status != 404 || !strings.Contains(body, `Template \"new.tpl\" not found`) {
+	if status, _, body := ioRaw(t, x, http.MethodGet, tpath+"?path=new.tpl", "", nil); status != 404 || !strings.Contains(body, `Template \"new.tpl\" not found`) {
 		t.Fatalf("GET deleted template: %d %s", status, body)
 	}
 }
@@ -141,7 +141,7 @@ func TestInstanceMetadataConfined(t *testing.T) {
 	tpath := "/1.0/instances/" + name + "/metadata/templates"
 	for _, p := range []string{"../metadata.yaml", "..", "sub/x", "..%2F..%2Frootfs%2Fetc%2Fshadow"} {
 		for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
-			status, _, body := raw(t, x, method, tpath+"?path="+p, "x", nil)
+			status, _, body := ioRaw(t, x, method, tpath+"?path="+p, "x", nil)
 			if status != 400 || !strings.Contains(body, "Invalid template filename") {
 				t.Fatalf("%s template %s: %d %s", method, p, status, body)
 			}

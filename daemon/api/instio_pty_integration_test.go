@@ -23,11 +23,11 @@ type ptyClient struct {
 	t      *testing.T
 	master *os.File
 	cmd    *exec.Cmd
-	out    syncBuffer
+	out    ioBuffer
 	done   chan error
 }
 
-func openPty(t *testing.T, rows, cols uint16) (master, slave *os.File) {
+func ioOpenPty(t *testing.T, rows, cols uint16) (master, slave *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
@@ -44,11 +44,11 @@ func openPty(t *testing.T, rows, cols uint16) (master, slave *os.File) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setWinsize(t, m, rows, cols)
+	ioSetWinsize(t, m, rows, cols)
 	return m, s
 }
 
-func setWinsize(t *testing.T, f *os.File, rows, cols uint16) {
+func ioSetWinsize(t *testing.T, f *os.File, rows, cols uint16) {
 	if err := unix.IoctlSetWinsize(int(f.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols}); err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +63,9 @@ func startPty(t *testing.T, d *daemontest.Daemon, rows, cols uint16, args ...str
 // startPtyEnv is startPty with extra environment.
 func startPtyEnv(t *testing.T, d *daemontest.Daemon, env []string, rows, cols uint16, args ...string) *ptyClient {
 	t.Helper()
-	master, slave := openPty(t, rows, cols)
+	master, slave := ioOpenPty(t, rows, cols)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := lxcCommand(ctx, d, args...)
+	cmd := ioLXCCommand(ctx, d, args...)
 	cmd.Env = append(append(cmd.Env, "TERM=xterm"), env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
@@ -149,7 +149,7 @@ func scenarioExecInteractive(t *testing.T, x *ioTarget) {
 		t.Fatalf("no terminal inside: %q", p.out.String())
 	}
 	// The kernel sends SIGWINCH to the client, which sends window-resize.
-	setWinsize(t, p.master, 30, 100)
+	ioSetWinsize(t, p.master, 30, 100)
 	p.expect("30 100", "stty size\n")
 	p.send("trap 'echo got-USR''1' USR1\n")
 	time.Sleep(200 * time.Millisecond)

@@ -18,8 +18,8 @@ import (
 func scenarioFilesConfined(t *testing.T, x *ioTarget) {
 	name := daemontest.Name(t, "sec")
 	x.launch(t, name, nil)
-	host := traversable(t, t.TempDir())
-	check := sentinel(t, host, "secret", "host-secret\n")
+	host := ioTraversable(t, t.TempDir())
+	check := ioSentinel(t, host, "secret", "host-secret\n")
 	hostShadow, _ := os.ReadFile("/etc/shadow")
 	up := strings.Repeat("../", 12)
 	setup := strings.Join([]string{

@@ -104,17 +104,17 @@ func (x *ioTarget) exec(t *testing.T, name string, stdin string, args ...string)
 	if stdin == "" {
 		return x.d.LXC(t, full...)
 	}
-	return lxcWithStdin(t, x.d, stdin, full...)
+	return ioLXCStdin(t, x.d, stdin, full...)
 }
 
 // lines splits output into trimmed lines.
-func lines(s string) []string {
+func ioLines(s string) []string {
 	return strings.Split(strings.TrimSpace(s), "\n")
 }
 
 // sentinel writes a host file that must never change and returns a check
 // that fails the test if it did.
-func sentinel(t *testing.T, dir, name, body string) func() {
+func ioSentinel(t *testing.T, dir, name, body string) func() {
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
@@ -128,19 +128,19 @@ func sentinel(t *testing.T, dir, name, body string) func() {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type syncBuffer struct {
+// ioBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type ioBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *ioBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *ioBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

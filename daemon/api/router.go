@@ -36,6 +36,7 @@ type Deps struct {
 	Trust     *trust.Store
 	Lifecycle Lifecycle
 	Projects  ProjectReader
+	Networks  NetworkService
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource
@@ -67,6 +68,7 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			networkRoutes(r, d)
 			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
