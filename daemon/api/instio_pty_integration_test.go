@@ -163,8 +163,10 @@ func scenarioExecInteractive(t *testing.T, x *ioTarget) {
 	}
 }
 
-func TestInstanceExecInteractive(t *testing.T)          { scenarioExecInteractive(t, adapterTarget(t)) }
-func TestReferenceInstanceExecInteractive(t *testing.T) { scenarioExecInteractive(t, referenceTarget(t)) }
+func TestInstanceExecInteractive(t *testing.T) { scenarioExecInteractive(t, adapterTarget(t)) }
+func TestReferenceInstanceExecInteractive(t *testing.T) {
+	scenarioExecInteractive(t, referenceTarget(t))
+}
 
 // scenarioConsole: lxc console reaches busybox's console shell; after the
 // client is gone the console can be attached again.

@@ -37,10 +37,10 @@ type ioTarget struct {
 func adapterTarget(t *testing.T) *ioTarget {
 	h := startIOHarness(t)
 	return &ioTarget{
-		d:      h.d,
-		launch: h.launch,
-		create: func(t *testing.T, name string, cfg map[string]string) { h.create(t, name, cfg) },
-		volume: func(name string) string { return filepath.Join(h.state, "volumes", name) },
+		d:         h.d,
+		launch:    h.launch,
+		create:    func(t *testing.T, name string, cfg map[string]string) { h.create(t, name, cfg) },
+		volume:    func(name string) string { return filepath.Join(h.state, "volumes", name) },
 		setConfig: func(t *testing.T, name, key, value string) { h.setConfig(name, key, value) },
 		setDevice: func(t *testing.T, name, dev string, cfg map[string]string) { h.setDevice(name, dev, cfg) },
 	}
