@@ -18,6 +18,7 @@ import (
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/operations"
+	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/trust"
 	"github.com/lxdng/lxd/shared/tlsutil"
@@ -37,16 +38,21 @@ type Daemon struct {
 	ctx    context.Context // lifetime of the daemon
 	cancel context.CancelFunc
 
-	db      *db.Store
-	config  *config.Server
-	hub     *events.Hub
-	ops     *operations.Registry
-	trust   *trust.Store
-	cert    *tlsutil.KeyPair
-	env     *environment
-	member  db.Member
-	handler http.Handler
-	servers *listeners
+	db     *db.Store
+	config *config.Server
+	hub    *events.Hub
+	ops    *operations.Registry
+	trust  *trust.Store
+	// projects and profiles are kept for the services built later (the
+	// instance service enforces project restrictions and registers a
+	// profile update hook).
+	projects *projects.Service
+	profiles *profiles.Service
+	cert     *tlsutil.KeyPair
+	env      *environment
+	member   db.Member
+	handler  http.Handler
+	servers  *listeners
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -105,9 +111,11 @@ func (d *Daemon) start(ctx context.Context) error {
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
 	d.env = newEnvironment(d)
+	d.projects = projects.New(d.db, d.hub)
+	d.profiles = profiles.New(d.db, d.projects, profiles.Options{Events: d.hub})
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db),
+		Lifecycle: d, Projects: d.projects, Profiles: d.profiles,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {

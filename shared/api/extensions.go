@@ -28,6 +28,14 @@ var ExtensionList = []Extension{
 	{"trust_ca_certificates", "TestPKIMode"},
 	{"server_trusted_proxy", "TestServerTrustedProxy"},
 	{"remote_token_expiry", "TestTrustTokenExpiry"},
+	{"profile_usedby", "TestProfileUsedBy"},
+	{"projects", "TestProjectsCRUD"},
+	{"projects_limits", "TestProjectLimits"},
+	{"projects_restrictions", "TestProjectRestrictions"},
+	{"project_usage", "TestProjectState"},
+	{"projects_limits_instances", "TestProjectLimits"},
+	{"projects_limits_disk", "TestProjectLimitsDisk"},
+	{"usedby_consistency", "TestProfileUsedBy"},
 }
 
 // Extensions returns the extension names for GET /1.0.
