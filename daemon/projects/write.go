@@ -26,10 +26,7 @@ func (s *Service) Create(ctx context.Context, req api.ProjectsPost) error {
 	if err := ValidateName(req.Name); err != nil {
 		return err
 	}
-	cfg := map[string]string{}
-	for k, v := range req.Config {
-		cfg[k] = v
-	}
+	cfg := withoutEmpty(req.Config)
 	for _, k := range []string{"features.images", "features.profiles", "features.storage.volumes"} {
 		if cfg[k] == "" {
 			cfg[k] = "true"
@@ -56,6 +53,18 @@ func (s *Service) Create(ctx context.Context, req api.ProjectsPost) error {
 	return nil
 }
 
+// withoutEmpty copies cfg without its empty values (an empty value unsets
+// a key).
+func withoutEmpty(cfg map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range cfg {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 func createDefaultProfile(ctx context.Context, tx *db.Tx, projectID int64, project string) error {
 	_, err := tx.CreateProfile(ctx, db.Profile{ProjectID: projectID, Name: "default", Description: defaultProfileDescription(project)})
 	if err != nil {
@@ -69,10 +78,7 @@ func createDefaultProfile(ctx context.Context, tx *db.Tx, projectID int64, proje
 // never on the default one; new limits must hold for what the project
 // already has.
 func (s *Service) Update(ctx context.Context, name string, put api.ProjectPut) error {
-	cfg := put.Config
-	if cfg == nil {
-		cfg = map[string]string{}
-	}
+	cfg := withoutEmpty(put.Config)
 	if err := ValidateConfig(cfg); err != nil {
 		return err
 	}
