@@ -87,7 +87,9 @@ func (p projectHandlers) get(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p projectHandlers) create(w http.ResponseWriter, r *http.Request) error {
-	var req api.ProjectsPost
+	// An absent config gets LXD's default features, an explicit null
+	// none (LXD 5.0.2 behaves so).
+	req := api.ProjectsPost{ProjectPut: api.ProjectPut{Config: map[string]string{}}}
 	if err := decodeProfileJSON(r, &req); err != nil {
 		return err
 	}

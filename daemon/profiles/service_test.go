@@ -106,7 +106,7 @@ func TestProfileCRUD(t *testing.T) {
 func TestProfilesFollowProjectFeature(t *testing.T) {
 	s, proj, store, rec := newTestService(t)
 	ctx := context.Background()
-	if err := proj.Create(ctx, api.ProjectsPost{Name: "own"}); err != nil {
+	if err := proj.Create(ctx, api.ProjectsPost{Name: "own", ProjectPut: api.ProjectPut{Config: map[string]string{}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := proj.Create(ctx, api.ProjectsPost{Name: "shared", ProjectPut: api.ProjectPut{Config: map[string]string{"features.profiles": "false"}}}); err != nil {

@@ -204,11 +204,7 @@ func (s *Service) AllowProfileUpdate(ctx context.Context, project, profile strin
 		if err != nil {
 			return err
 		}
-		c := InstanceCheck{Name: profile, Config: put.Config, Devices: put.Devices}
-		if err := CheckRestrictions(p.Name, p.Config, c); err != nil {
-			return err
-		}
-		return s.checkProfileLimits(ctx, tx, p, profile, put)
+		return s.checkProfileUpdate(ctx, tx, p, profile, put)
 	})
 	if err != nil {
 		return api.NewStatusError(api.StatusOf(err), "Failed checking if profile update allowed: %w", err)
@@ -216,25 +212,37 @@ func (s *Service) AllowProfileUpdate(ctx context.Context, project, profile strin
 	return nil
 }
 
-// checkProfileLimits re-expands the instances of project that use profile
-// with its new content and checks the aggregate limits.
-func (s *Service) checkProfileLimits(ctx context.Context, tx *db.Tx, p db.Project, profile string, put api.ProfilePut) error {
+// checkProfileUpdate re-expands the instances of project that use profile
+// with its new content and checks each against the restrictions (as LXD,
+// before the profile itself), then the profile, then the aggregate limits.
+func (s *Service) checkProfileUpdate(ctx context.Context, tx *db.Tx, p db.Project, profile string, put api.ProfilePut) error {
 	rows, err := tx.ProjectInstances(ctx, p.Name)
 	if err != nil {
 		return err
 	}
 	u := &projectUsage{project: p.Name}
 	for _, r := range rows {
-		cfgs, devs := []map[string]string{}, []instconfig.Devices{}
+		cfgs, devs, uses := []map[string]string{}, []instconfig.Devices{}, false
 		for _, prof := range r.Profiles {
 			cfg, dev := map[string]string(prof.Config), instconfig.Devices(prof.Devices)
 			if prof.Name == profile && prof.Project == p.Name {
-				cfg, dev = put.Config, put.Devices
+				cfg, dev, uses = put.Config, put.Devices, true
 			}
 			cfgs, devs = append(cfgs, cfg), append(devs, dev)
 		}
-		u.instances = append(u.instances, usageInstance{Name: r.Name, Type: r.Type,
-			Config: instconfig.ExpandConfig(cfgs, r.Config), Devices: instconfig.ExpandDevices(devs, r.Devices)})
+		inst := usageInstance{Name: r.Name, Type: r.Type,
+			Config: instconfig.ExpandConfig(cfgs, r.Config), Devices: instconfig.ExpandDevices(devs, r.Devices)}
+		if uses {
+			c := InstanceCheck{Name: inst.Name, Type: inst.Type, Config: inst.Config, Devices: inst.Devices}
+			if err := CheckRestrictions(p.Name, p.Config, c); err != nil {
+				return err
+			}
+		}
+		u.instances = append(u.instances, inst)
+	}
+	c := InstanceCheck{Name: profile, Config: put.Config, Devices: put.Devices}
+	if err := CheckRestrictions(p.Name, p.Config, c); err != nil {
+		return err
 	}
 	if u.volumes, err = tx.ProjectCustomVolumes(ctx, p.Name); err != nil {
 		return err

@@ -24,9 +24,18 @@ type InstanceCheck struct {
 	Devices map[string]map[string]string
 }
 
-// entity renders the object as LXD names it in errors: `container "c1"`,
-// or ` "default"` for a profile (LXD leaves the type empty there).
-func (c InstanceCheck) entity() string { return fmt.Sprintf("%s %q", c.Type, c.Name) }
+// entity renders the object as LXD names it in errors: `container "c1"`
+// or `profile "default"`.
+func (c InstanceCheck) entity() string {
+	if c.Type == "" {
+		return fmt.Sprintf("profile %q", c.Name)
+	}
+	return fmt.Sprintf("%s %q", c.Type, c.Name)
+}
+
+// valueEntity is entity for the "Invalid value" errors, where LXD 5.0.2
+// leaves a profile's type out (` "default"`).
+func (c InstanceCheck) valueEntity() string { return fmt.Sprintf("%s %q", c.Type, c.Name) }
 
 // CheckInstance enforces the restricted.* keys of project on c. It returns
 // nil when the project is not restricted. Errors are LXD's texts; callers
@@ -89,7 +98,7 @@ func (r restrictions) checkConfig() error {
 }
 
 func (r restrictions) invalid(k, v, why string) error {
-	return api.InternalError("Invalid value %q for config %q on %s of project %q: %s", v, k, r.c.entity(), r.project, why)
+	return api.InternalError("Invalid value %q for config %q on %s of project %q: %s", v, k, r.c.valueEntity(), r.project, why)
 }
 
 func (r restrictions) lowLevel(k string) error {

@@ -91,6 +91,12 @@ func TestProjectLifecycle(t *testing.T) {
 	if !reflect.DeepEqual(p.Config, wantCfg) || !reflect.DeepEqual(p.UsedBy, []string{"/1.0/profiles/default?project=p1"}) {
 		t.Fatalf("new project = %+v", p)
 	}
+	if err := s.Create(ctx, api.ProjectsPost{Name: "bare"}); err != nil {
+		t.Fatal(err)
+	}
+	if bare, _ := s.Get(ctx, "bare"); len(bare.Config) != 0 || len(bare.UsedBy) != 0 {
+		t.Fatalf("project with nil config got defaults: %+v", bare)
+	}
 	err = s.Create(ctx, api.ProjectsPost{Name: "p1"})
 	if api.StatusOf(err) != http.StatusConflict || err.Error() != `Failed creating project "p1": Failed adding database record: This "projects" entry already exists` {
 		t.Fatalf("duplicate: %v", err)
@@ -123,7 +129,7 @@ func TestProjectLifecycle(t *testing.T) {
 	checkErr(t, s.Update(ctx, "default", api.ProjectPut{Config: map[string]string{}}), "You can't change the features of the default project")
 	checkErr(t, s.Delete(ctx, "default"), "The 'default' project cannot be deleted")
 	checkErr(t, s.Rename(ctx, "default", "x"), "The 'default' project cannot be renamed")
-	want := []string{"p1 project-created /1.0/projects/p1", "p1 project-updated /1.0/projects/p1", "p1 project-updated /1.0/projects/p1"}
+	want := []string{"p1 project-created /1.0/projects/p1", "bare project-created /1.0/projects/bare", "p1 project-updated /1.0/projects/p1", "p1 project-updated /1.0/projects/p1"}
 	if !reflect.DeepEqual(rec.events, want) {
 		t.Fatalf("events = %v", rec.events)
 	}
@@ -133,7 +139,7 @@ func TestProjectRenameDelete(t *testing.T) {
 	s, _, rec := newTestService(t)
 	ctx := context.Background()
 	for _, n := range []string{"a", "b"} {
-		if err := s.Create(ctx, api.ProjectsPost{Name: n}); err != nil {
+		if err := s.Create(ctx, api.ProjectsPost{Name: n, ProjectPut: api.ProjectPut{Config: map[string]string{}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -249,5 +255,11 @@ func TestSnapshotBackupRestrictions(t *testing.T) {
 	checkErr(t, s.AllowProfileCreation(ctx, "r", "p", api.ProfilePut{Config: map[string]string{"security.privileged": "true"}}),
 		`Failed checking if profile creation allowed: Invalid value "true" for config "security.privileged" on  "p" of project "r": Privileged containers are forbidden`)
 	checkErr(t, s.AllowProfileUpdate(ctx, "r", "default", api.ProfilePut{Devices: map[string]map[string]string{"u": {"type": "usb"}}}),
-		`Failed checking if profile update allowed: Invalid device "u" on  "default" of project "r": USB devices are forbidden`)
+		`Failed checking if profile update allowed: Invalid device "u" on profile "default" of project "r": USB devices are forbidden`)
+	// With an instance using the profile, LXD checks the instance first.
+	addInstance(t, s.db, "r", "r2", nil, nil, "default")
+	checkErr(t, s.AllowProfileUpdate(ctx, "r", "default", api.ProfilePut{Config: map[string]string{"security.idmap.base": "1000"}}),
+		`Failed checking if profile update allowed: Use of low-level config "security.idmap.base" on container "r2" of project "r" is forbidden`)
+	checkErr(t, s.AllowProfileUpdate(ctx, "r", "default", api.ProfilePut{Config: map[string]string{"raw.qemu": "x"}}),
+		`Failed checking if profile update allowed: Use of low-level config "raw.qemu" on profile "default" of project "r" is forbidden`)
 }

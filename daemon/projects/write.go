@@ -20,7 +20,7 @@ func defaultProfileDescription(project string) string {
 
 // Create adds a project. Like LXD it turns on features.images,
 // features.profiles and features.storage.volumes unless the request sets
-// them, and gives a project with features.profiles its own empty "default"
+// them (or its config is nil: LXD's answer to "config": null), and gives a project with features.profiles its own empty "default"
 // profile.
 func (s *Service) Create(ctx context.Context, req api.ProjectsPost) error {
 	if err := ValidateName(req.Name); err != nil {
@@ -28,7 +28,7 @@ func (s *Service) Create(ctx context.Context, req api.ProjectsPost) error {
 	}
 	cfg := withoutEmpty(req.Config)
 	for _, k := range []string{"features.images", "features.profiles", "features.storage.volumes"} {
-		if cfg[k] == "" {
+		if cfg[k] == "" && req.Config != nil {
 			cfg[k] = "true"
 		}
 	}
