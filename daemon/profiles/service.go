@@ -90,6 +90,8 @@ func render(p db.Profile, users []db.InstanceRef) api.Profile {
 	if out.Devices == nil {
 		out.Devices = map[string]map[string]string{}
 	}
+	// Clustering will add &target=<member> here for instances on other
+	// members (LXD's usedby_consistency); standalone there is none.
 	for _, u := range users {
 		inst := "/1.0/instances/" + url.PathEscape(u.Name)
 		if u.Project != "default" {

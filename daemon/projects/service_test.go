@@ -263,3 +263,29 @@ func TestSnapshotBackupRestrictions(t *testing.T) {
 	checkErr(t, s.AllowProfileUpdate(ctx, "r", "default", api.ProfilePut{Config: map[string]string{"raw.qemu": "x"}}),
 		`Failed checking if profile update allowed: Use of low-level config "raw.qemu" on profile "default" of project "r" is forbidden`)
 }
+
+func TestEffectiveProject(t *testing.T) {
+	s, _, _ := newTestService(t)
+	ctx := context.Background()
+	cfg := map[string]string{"features.images": "false", "features.networks": "true", "features.storage.volumes": "true"}
+	if err := s.Create(ctx, api.ProjectsPost{Name: "mixed", ProjectPut: api.ProjectPut{Config: cfg}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ project, feature, want, wantErr string }{
+		{"default", FeatureImages, "default", ""},
+		{"mixed", FeatureImages, "default", ""},
+		{"mixed", FeatureProfiles, "mixed", ""},
+		{"mixed", FeatureStorageVolumes, "mixed", ""},
+		{"mixed", FeatureNetworks, "mixed", ""},
+		{"nope", FeatureImages, "", `Failed loading project "nope": Project not found`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.project+"/"+tt.feature, func(t *testing.T) {
+			got, err := s.EffectiveProject(ctx, tt.project, tt.feature)
+			checkErr(t, err, tt.wantErr)
+			if got != tt.want {
+				t.Fatalf("EffectiveProject = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
