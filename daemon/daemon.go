@@ -19,6 +19,7 @@ import (
 	"github.com/lxdng/lxd/daemon/events"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
+	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/trust"
 	"github.com/lxdng/lxd/shared/tlsutil"
@@ -38,17 +39,22 @@ type Daemon struct {
 	ctx    context.Context // lifetime of the daemon
 	cancel context.CancelFunc
 
-	db      *db.Store
-	config  *config.Server
-	hub     *events.Hub
-	ops     *operations.Registry
-	trust   *trust.Store
-	network *netsvc.Service
-	cert    *tlsutil.KeyPair
-	env     *environment
-	member  db.Member
-	handler http.Handler
-	servers *listeners
+	db     *db.Store
+	config *config.Server
+	hub    *events.Hub
+	ops    *operations.Registry
+	trust  *trust.Store
+	// Services kept for the services built after them (the instance
+	// service enforces project restrictions, registers a profile update
+	// hook and resolves NIC networks).
+	projects *projects.Service
+	profiles *profiles.Service
+	network  *netsvc.Service
+	cert     *tlsutil.KeyPair
+	env      *environment
+	member   db.Member
+	handler  http.Handler
+	servers  *listeners
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -107,12 +113,12 @@ func (d *Daemon) start(ctx context.Context) error {
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
 	d.env = newEnvironment(d)
-	if err := d.startNetworks(ctx); err != nil {
+	if err := d.buildServices(ctx); err != nil {
 		return err
 	}
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db), Networks: d.network,
+		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
@@ -125,22 +131,6 @@ func (d *Daemon) start(ctx context.Context) error {
 // startNetworks builds the network service and brings every network up
 // (adopting what the previous daemon left running). A network that fails
 // is marked errored; only a database failure stops the daemon.
-func (d *Daemon) startNetworks(ctx context.Context) error {
-	dir := d.path("networks")
-	// dnsmasq re-reads its hosts file as nobody: the path must be traversable.
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		return fmt.Errorf("Failed to create %s: %w", dir, err)
-	}
-	d.network = netsvc.New(netsvc.Options{
-		Store: d.db, Drivers: networkDrivers(), Dir: dir, FirewallTable: firewallTable(d.cfg.Dir),
-		MemberID: d.member.ID, MemberName: d.member.Name, Events: d.hub,
-	})
-	if err := d.network.Startup(d.ctx); err != nil {
-		return fmt.Errorf("Failed to start networks: %w", err)
-	}
-	return nil
-}
-
 // openDatabase starts dqlite, migrates the schema and records this member.
 func (d *Daemon) openDatabase(ctx context.Context) error {
 	var err error

@@ -35,7 +35,8 @@ type Deps struct {
 	Events    *events.Hub
 	Trust     *trust.Store
 	Lifecycle Lifecycle
-	Projects  ProjectReader
+	Projects  ProjectService
+	Profiles  ProfileService
 	Networks  NetworkService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
@@ -65,6 +66,7 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			profileRoutes(r, d)
 			networkRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)

@@ -45,6 +45,14 @@ var ExtensionList = []Extension{
 	{"network_state_bond_bridge", "TestNetworkState"},
 	{"network_type_macvlan", "TestNetworkTypeMacvlan"},
 	{"network_type_physical", "TestNetworkTypePhysical"},
+	{"profile_usedby", "TestProfileUsedBy"},
+	{"projects", "TestProjectsCRUD"},
+	{"projects_limits", "TestProjectLimits"},
+	{"projects_restrictions", "TestProjectRestrictions"},
+	{"project_usage", "TestProjectState"},
+	{"projects_limits_instances", "TestProjectLimits"},
+	{"projects_limits_disk", "TestProjectLimitsDisk"},
+	{"usedby_consistency", "TestProfileUsedBy"},
 }
 
 // Extensions returns the extension names for GET /1.0.
