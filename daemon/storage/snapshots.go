@@ -284,4 +284,3 @@ func (s *Service) snapshotVolume(ctx context.Context, tx *db.Tx, row db.StorageV
 	vol.v = s.driverVolume(vol.p, row)
 	return vol, nil
 }
-
