@@ -234,3 +234,27 @@ func (s *Service) UsedDrivers(ctx context.Context) (names, versions string) {
 	}
 	return names, versions
 }
+
+// Stop unmounts the pools of this member, as LXD does at shutdown. A pool
+// still busy (running instances) stays mounted; that is logged.
+func (s *Service) Stop(ctx context.Context) {
+	var pools []db.StoragePool
+	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var err error
+		pools, err = tx.StoragePools(ctx)
+		return err
+	})
+	if err != nil {
+		logctx.From(ctx).WithError(err).Warn("Failed to list storage pools at shutdown")
+		return
+	}
+	for _, row := range pools {
+		p, d, err := s.loadPool(ctx, row.Name)
+		if err == nil {
+			err = d.UnmountPool(ctx, p)
+		}
+		if err != nil {
+			logctx.From(ctx).WithError(err).WithField("pool", row.Name).Warn("Failed to unmount storage pool")
+		}
+	}
+}
