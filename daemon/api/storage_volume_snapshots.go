@@ -158,4 +158,3 @@ func (s storageHandlers) deleteSnapshot(w http.ResponseWriter, r *http.Request) 
 	spec := snapshotOpSpec(ref.Project, "Deleting storage volume snapshot", "storage_volume_snapshots", ref.Name)
 	return s.startOp(w, r, spec, work)
 }
-
