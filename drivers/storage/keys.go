@@ -15,7 +15,7 @@ func CommonPoolKeys() config.Schema {
 	return config.Schema{
 		"source": {Scope: config.Member,
 			Help: "Path to an existing directory, block device or loop file"},
-		"rsync.bwlimit": {Default: "0", Validate: config.Optional(IsRsyncBwlimit),
+		"rsync.bwlimit": {Default: "0", Validate: config.Optional(config.IsSize),
 			Help: "Upper limit on the socket I/O when rsync must be used to transfer storage entities"},
 		"rsync.compression": {Type: config.Bool, Default: "true", Validate: config.Optional(config.IsBool),
 			Help: "Whether to use compression while migrating storage pools"},
