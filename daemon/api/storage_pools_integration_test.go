@@ -223,7 +223,7 @@ func scenarioStorageBtrfsPool(t *testing.T, d *daemontest.Daemon) {
 		t.Errorf("state of v1: %+v %v", st.Usage, err)
 	}
 	st, err = d.Client.GetStorageVolumeState(ctx, b, "custom", "blk")
-	if err != nil || st.Usage == nil || st.Usage.Total != 10<<20 {
+	if err != nil || st.Usage == nil || st.Usage.Total != 10<<20 || st.Usage.Used != 0 {
 		t.Errorf("state of blk: %+v %v", st.Usage, err)
 	}
 	if out := d.MustLXC(t, "storage", "volume", "info", b, "v1"); !strings.Contains(out, "Total: 100.00MiB") {
