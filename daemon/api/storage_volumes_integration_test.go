@@ -262,4 +262,3 @@ func TestStorageScheduledSnapshots(t *testing.T) {
 		t.Errorf("expired snapshot left on disk: %v", err)
 	}
 }
-
