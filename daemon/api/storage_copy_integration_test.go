@@ -4,12 +4,16 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lxdng/lxd/daemon/daemontest"
+	"github.com/lxdng/lxd/shared/api"
 )
 
 // scenarioStorageVolumeCopyMove: copies within a pool and to another pool
@@ -133,3 +137,73 @@ func TestStorageVolumeProjects(t *testing.T) { scenarioStorageVolumeProjects(t, 
 func TestReferenceStorageVolumeProjects(t *testing.T) {
 	scenarioStorageVolumeProjects(t, daemontest.StartReference(t))
 }
+
+// scenarioStorageEvents: lifecycle events with LXD 5.0.2's action names,
+// sources (volumes named "<project>_<name>", except in
+// storage-volume-snapshot-updated) and contexts.
+func scenarioStorageEvents(t *testing.T, d *daemontest.Daemon) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events, err := d.Client.GetEvents(ctx, true, "lifecycle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(t, d, "dir")
+	pu := "/1.0/storage-pools/" + p
+	vu := pu + "/volumes/custom"
+	mustSync(t, d, "PATCH", pu, `{"config":{"user.x":"1"}}`)
+	mustSync(t, d, "POST", vu, `{"name":"v"}`)
+	mustSync(t, d, "PATCH", vu+"/v", `{"config":{"user.y":"1"}}`)
+	mustAsync(t, d, "POST", vu+"/v/snapshots", `{"name":"s0"}`)
+	mustSync(t, d, "PUT", vu+"/v/snapshots/s0", `{"description":"d"}`)
+	mustAsync(t, d, "POST", vu+"/v/snapshots/s0", `{"name":"s1"}`)
+	mustSync(t, d, "PUT", vu+"/v", `{"restore":"s1"}`)
+	mustSync(t, d, "POST", vu+"/v", `{"name":"w"}`)
+	mustAsync(t, d, "DELETE", vu+"/w/snapshots/s1", "")
+	mustSync(t, d, "DELETE", vu+"/w", "")
+	mustSync(t, d, "DELETE", pu, "")
+	want := []string{
+		"storage-pool-created " + pu + " ",
+		"storage-pool-updated " + pu + " ",
+		"storage-volume-created " + vu + "/default_v type=custom",
+		"storage-volume-updated " + vu + "/default_v ",
+		"storage-volume-snapshot-created " + vu + "/default_v/snapshots/s0 type=custom",
+		"storage-volume-snapshot-updated " + vu + "/v/snapshots/s0 ",
+		"storage-volume-snapshot-renamed " + vu + "/default_v/snapshots/s0 old_name=s0",
+		"storage-volume-restored " + vu + "/default_v snapshot=s1",
+		"storage-volume-renamed " + vu + "/default_w old_name=v",
+		"storage-volume-snapshot-deleted " + vu + "/default_w/snapshots/s1 ",
+		"storage-volume-deleted " + vu + "/default_w ",
+		"storage-pool-deleted " + pu + " ",
+	}
+	var got []string
+	timeout := time.After(20 * time.Second)
+	for len(got) < len(want) {
+		select {
+		case e := <-events:
+			var lc api.EventLifecycle
+			if err := json.Unmarshal(e.Metadata, &lc); err != nil || !strings.HasPrefix(lc.Action, "storage-") {
+				continue
+			}
+			var kv []string
+			for k, v := range lc.Context {
+				kv = append(kv, k+"="+fmt.Sprint(v))
+			}
+			got = append(got, lc.Action+" "+lc.Source+" "+strings.Join(kv, ","))
+			if lc.Requestor == nil || lc.Requestor.Protocol != "unix" || e.Project != "default" {
+				t.Errorf("event %s: requestor %+v project %q", lc.Action, lc.Requestor, e.Project)
+			}
+		case <-timeout:
+			t.Fatalf("events so far:\n%s", strings.Join(got, "\n"))
+		}
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+}
+
+func TestStorageEvents(t *testing.T) { scenarioStorageEvents(t, daemontest.Start(t)) }
+
+func TestReferenceStorageEvents(t *testing.T) { scenarioStorageEvents(t, daemontest.StartReference(t)) }
