@@ -266,3 +266,37 @@ func TestStorageBtrfsPool(t *testing.T) { scenarioStorageBtrfsPool(t, daemontest
 func TestReferenceStorageBtrfsPool(t *testing.T) {
 	scenarioStorageBtrfsPool(t, daemontest.StartReference(t))
 }
+
+// TestStoragePoolUnavailableAtStart: a pool whose loop file is missing at
+// start is reported "Unavailable" (the daemon still starts), volume work
+// on it is refused with 503, and once the file is back the pool is
+// mounted again on next use.
+func TestStoragePoolUnavailableAtStart(t *testing.T) {
+	d := daemontest.Start(t)
+	b := newPool(t, d, "btrfs", "size=1GiB")
+	d.MustLXC(t, "storage", "volume", "create", b, "v")
+	img := filepath.Join(d.Dir, "disks", b+".img")
+	d.Stop()
+	if err := os.Rename(img, img+".away"); err != nil {
+		t.Fatal(err)
+	}
+	d.Restart()
+	pool, err := d.Client.GetStoragePool(context.Background(), b)
+	if err != nil || pool.Status != api.StoragePoolStatusUnavailable {
+		t.Fatalf("pool with a missing loop file: %+v %v", pool, err)
+	}
+	status, r := rawQuery(t, d, "POST", "/1.0/storage-pools/"+b+"/volumes/custom", `{"name":"w"}`, nil)
+	if status != 503 || !strings.Contains(r.Error, "is unavailable on this server") {
+		t.Errorf("volume create on an unavailable pool: %d %s", status, r.Error)
+	}
+	if err := os.Rename(img+".away", img); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, d, "POST", "/1.0/storage-pools/"+b+"/volumes/custom", `{"name":"w"}`)
+	if pool, _ = d.Client.GetStoragePool(context.Background(), b); pool.Status != api.StoragePoolStatusCreated {
+		t.Errorf("pool after its file came back: %s", pool.Status)
+	}
+	if !isMounted(t, filepath.Join(d.Dir, "storage-pools", b)) {
+		t.Error("pool not mounted again")
+	}
+}
