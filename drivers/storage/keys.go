@@ -118,17 +118,6 @@ func ValidatePoolConfig(keys config.Schema, cfg map[string]string) error {
 	return nil
 }
 
-var rsyncBwlimitRe = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([KMGTPkmgtp](i?[Bb])?)?$`)
-
-// IsRsyncBwlimit accepts what rsync's --bwlimit takes: a rate in KiB/s with
-// an optional size suffix ("0", "500", "10M", "1.5GiB").
-func IsRsyncBwlimit(v string) error {
-	if !rsyncBwlimitRe.MatchString(v) {
-		return fmt.Errorf("Invalid rsync bandwidth limit %q", v)
-	}
-	return nil
-}
-
 var expiryTokenRe = regexp.MustCompile(`^[0-9]+(M|H|d|w|m|y)$`)
 
 // IsSnapshotExpiry accepts expressions like "1M 2H 3d 4w 5m 6y"
