@@ -35,8 +35,10 @@ type Deps struct {
 	Events    *events.Hub
 	Trust     *trust.Store
 	Lifecycle Lifecycle
-	Projects  ProjectReader
+	Projects  ProjectService
+	Profiles  ProfileService
 	Networks  NetworkService
+	Storage   StorageService
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource
@@ -68,7 +70,9 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			profileRoutes(r, d)
 			networkRoutes(r, d)
+			storageRoutes(r, d)
 			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
