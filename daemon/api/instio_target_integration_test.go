@@ -47,8 +47,14 @@ func adapterTarget(t *testing.T) *ioTarget {
 }
 
 // referenceTarget is LXD 5.0.2 with a dir pool and the busybox image.
-func referenceTarget(t *testing.T) *ioTarget {
-	d := daemontest.StartReference(t)
+func referenceTarget(t *testing.T) *ioTarget { return daemonTarget(t, daemontest.StartReference(t)) }
+
+// oursTarget is our full daemon (instance service included) with a dir
+// pool and the busybox image.
+func oursTarget(t *testing.T) *ioTarget { return daemonTarget(t, daemontest.Start(t)) }
+
+// daemonTarget prepares a daemon driven by the real lxc client.
+func daemonTarget(t *testing.T, d *daemontest.Daemon) *ioTarget {
 	d.MustLXC(t, "storage", "create", "default", "dir")
 	d.MustLXC(t, "profile", "device", "add", "default", "root", "disk", "path=/", "pool=default")
 	img, err := testimage.WriteBusyboxImage(t.TempDir())
@@ -56,7 +62,7 @@ func referenceTarget(t *testing.T) *ioTarget {
 		t.Fatal(err)
 	}
 	d.MustLXC(t, "image", "import", img.Unified, "--alias", "busybox")
-	make := func(verb string) func(t *testing.T, name string, cfg map[string]string) {
+	mk := func(verb string) func(t *testing.T, name string, cfg map[string]string) {
 		return func(t *testing.T, name string, cfg map[string]string) {
 			args := []string{verb, "busybox", name}
 			keys := make([]string, 0, len(cfg))
@@ -72,8 +78,15 @@ func referenceTarget(t *testing.T) *ioTarget {
 		}
 	}
 	return &ioTarget{
-		d: d, launch: make("launch"), create: make("init"),
-		volume: func(name string) string { return filepath.Join(d.Dir, "containers", name) },
+		d: d, launch: mk("launch"), create: mk("init"),
+		volume: func(name string) string {
+			// LXD's dir layout, ours too: the pool holds containers/<volume>.
+			m, _ := filepath.Glob(filepath.Join(d.Dir, "storage-pools", "default", "containers", "*"+name))
+			if len(m) != 1 {
+				t.Fatalf("volume of %s: %v", name, m)
+			}
+			return m[0]
+		},
 		setConfig: func(t *testing.T, name, key, value string) {
 			if value == "" {
 				d.MustLXC(t, "config", "unset", name, key)
