@@ -126,6 +126,35 @@ func scenarioMetadata(t *testing.T, x *ioTarget) {
 	if status, _, body := ioRaw(t, x, http.MethodGet, tpath+"?path=new.tpl", "", nil); status != 404 || !strings.Contains(body, `Template \"new.tpl\" not found`) {
 		t.Fatalf("GET deleted template: %d %s", status, body)
 	}
+	scenarioMetadataCLI(t, x, name)
+}
+
+// scenarioMetadataCLI: lxc config metadata and lxc config template.
+func scenarioMetadataCLI(t *testing.T, x *ioTarget, name string) {
+	if out := x.d.MustLXC(t, "config", "metadata", "show", name); !strings.Contains(out, "creation_date: 5") {
+		t.Fatalf("metadata show: %s", out)
+	}
+	edited := "architecture: x86_64\ncreation_date: 6\nproperties:\n  os: edited\ntemplates: {}\n"
+	if r := ioLXCStdin(t, x.d, edited, "config", "metadata", "edit", name); r.ExitCode != 0 {
+		t.Fatalf("metadata edit: %+v", r)
+	}
+	if out := x.d.MustLXC(t, "config", "metadata", "show", name); !strings.Contains(out, "os: edited") {
+		t.Fatalf("metadata after edit: %s", out)
+	}
+	x.d.MustLXC(t, "config", "template", "create", name, "cli.tpl")
+	if r := ioLXCStdin(t, x.d, "from {{ container.name }}\n", "config", "template", "edit", name, "cli.tpl"); r.ExitCode != 0 {
+		t.Fatalf("template edit: %+v", r)
+	}
+	if out := x.d.MustLXC(t, "config", "template", "show", name, "cli.tpl"); !strings.Contains(out, "from {{ container.name }}") {
+		t.Fatalf("template show: %q", out)
+	}
+	if out := x.d.MustLXC(t, "config", "template", "list", name); !strings.Contains(out, "cli.tpl") {
+		t.Fatalf("template list: %s", out)
+	}
+	x.d.MustLXC(t, "config", "template", "delete", name, "cli.tpl")
+	if out := x.d.MustLXC(t, "config", "template", "list", name); strings.Contains(out, "cli.tpl") {
+		t.Fatalf("template list after delete: %s", out)
+	}
 }
 
 func TestInstanceMetadata(t *testing.T)          { scenarioMetadata(t, adapterTarget(t)) }
