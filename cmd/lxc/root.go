@@ -25,6 +25,7 @@ var commandGroups = []func(a *app) *cobra.Command{
 	operationCommand,
 	queryCommand,
 	remoteCommand,
+	storageCommand,
 	versionCommand,
 }
 
