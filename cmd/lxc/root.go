@@ -22,6 +22,7 @@ var commandGroups = []func(a *app) *cobra.Command{
 	configCommand,
 	infoCommand,
 	monitorCommand,
+	networkCommand,
 	operationCommand,
 	queryCommand,
 	remoteCommand,
