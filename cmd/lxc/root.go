@@ -24,6 +24,7 @@ var commandGroups = []func(a *app) *cobra.Command{
 	monitorCommand,
 	networkCommand,
 	operationCommand,
+	projectCommand,
 	queryCommand,
 	remoteCommand,
 	storageCommand,
