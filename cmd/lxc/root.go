@@ -24,6 +24,7 @@ var commandGroups = []func(a *app) *cobra.Command{
 	monitorCommand,
 	networkCommand,
 	operationCommand,
+	profileCommand,
 	projectCommand,
 	queryCommand,
 	remoteCommand,
