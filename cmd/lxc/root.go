@@ -20,6 +20,7 @@ var errVersionShown = errors.New("version shown")
 var commandGroups = []func(a *app) *cobra.Command{
 	aliasCommand,
 	configCommand,
+	imageCommand,
 	infoCommand,
 	monitorCommand,
 	networkCommand,
