@@ -27,6 +27,7 @@ type globalFlags struct {
 }
 
 func main() {
+	daemon.RunHelper()
 	if err := rootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
