@@ -38,7 +38,7 @@ func networkCreateCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, -1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], "")
+			r, err := a.resourceFor(args[0], "", "network")
 			if err != nil {
 				return err
 			}
@@ -78,7 +78,7 @@ func networkDeleteCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingNetwork)
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}
@@ -119,7 +119,7 @@ func networkEditCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingNetwork)
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}
@@ -166,7 +166,7 @@ func networkGetCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 2); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingNetwork)
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}
@@ -198,6 +198,9 @@ func networkListCommand(a *app) *cobra.Command {
 			}
 			c, err := a.connect(remote)
 			if err != nil {
+				return err
+			}
+			if err := a.requireExtensions(c, "network"); err != nil {
 				return err
 			}
 			networks, err := c.GetNetworks(a.ctx)
@@ -240,7 +243,7 @@ func networkRenameCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 2); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingNetwork)
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}
@@ -277,7 +280,7 @@ For backward compatibility, a single configuration key may still be set with:
 
 // networkSet merges keys into a managed network's config ("" unsets).
 func (a *app) networkSet(arg string, kv []string, target string) error {
-	r, err := a.resourceArg(arg, missingNetwork)
+	r, err := a.resourceFor(arg, missingNetwork, "network")
 	if err != nil {
 		return err
 	}
@@ -311,7 +314,7 @@ func networkShowCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingNetwork)
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}

@@ -60,7 +60,7 @@ func networkAttachProfileCommand(a *app) *cobra.Command {
 }
 
 func (a *app) networkAttach(args []string, o deviceOwner, useNetworkKey bool) error {
-	r, err := a.resourceArg(args[0], missingNetwork)
+	r, err := a.resourceFor(args[0], missingNetwork, "network")
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func networkDetachProfileCommand(a *app) *cobra.Command {
 
 // networkDetach removes the nic of a network from an instance or profile.
 func (a *app) networkDetach(args []string, o deviceOwner) error {
-	r, err := a.resourceArg(args[0], missingNetwork)
+	r, err := a.resourceFor(args[0], missingNetwork, "network")
 	if err != nil {
 		return err
 	}

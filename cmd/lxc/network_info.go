@@ -19,7 +19,7 @@ func networkInfoCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingNetwork)
+			r, err := a.resourceFor(args[0], missingNetwork, "network_state")
 			if err != nil {
 				return err
 			}
@@ -107,7 +107,7 @@ func networkListLeasesCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingNetwork)
+			r, err := a.resourceFor(args[0], missingNetwork, "network_leases")
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func projectCreateCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingProject)
+			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func projectDeleteCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingProject)
+			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,7 @@ func projectEditCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingProject)
+			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
@@ -153,7 +153,7 @@ func projectGetCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 2); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingProject)
+			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
@@ -176,7 +176,7 @@ func projectInfoCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingProject)
+			r, err := a.resourceFor(args[0], missingProject, "project_usage")
 			if err != nil {
 				return err
 			}
@@ -234,6 +234,9 @@ func projectListCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := a.requireExtensions(c, "projects"); err != nil {
+				return err
+			}
 			projects, err := c.GetProjects(a.ctx)
 			if err != nil {
 				return err
@@ -276,7 +279,7 @@ func projectRenameCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 2); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingProject)
+			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
@@ -314,7 +317,7 @@ For backward compatibility, a single configuration key may still be set with:
 
 // projectSet merges keys into a project's config ("" unsets).
 func (a *app) projectSet(arg string, kv []string) error {
-	r, err := a.resourceArg(arg, missingProject)
+	r, err := a.resourceFor(arg, missingProject, "projects")
 	if err != nil {
 		return err
 	}
@@ -343,7 +346,7 @@ func projectShowCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingProject)
+			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
@@ -364,7 +367,7 @@ func projectSwitchCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], "")
+			r, err := a.resourceFor(args[0], "", "projects")
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -101,4 +102,41 @@ func sortedUsedBy(in []string) []string {
 	out := append([]string{}, in...)
 	sort.Strings(out)
 	return out
+}
+
+// requireExtensions fails like LXD's client library when the server lacks
+// an API extension a call needs. The server's list is fetched once per
+// server.
+func (a *app) requireExtensions(c *client.Client, names ...string) error {
+	if a.extensions == nil {
+		a.extensions = map[string][]string{}
+	}
+	have, ok := a.extensions[c.URL()]
+	if !ok {
+		srv, _, err := c.GetServer(a.ctx)
+		if err != nil {
+			return err
+		}
+		have = srv.APIExtensions
+		a.extensions[c.URL()] = have
+	}
+	for _, name := range names {
+		if !slices.Contains(have, name) {
+			return fmt.Errorf("The server is missing the required %q API extension", name)
+		}
+	}
+	return nil
+}
+
+// resourceFor is resourceArg followed by the API extensions the command's
+// calls need.
+func (a *app) resourceFor(arg, missing string, extensions ...string) (*resource, error) {
+	r, err := a.resourceArg(arg, missing)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.requireExtensions(r.c, extensions...); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

@@ -37,7 +37,7 @@ func storageCreateCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, -1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], "")
+			r, err := a.resourceFor(args[0], "", "storage")
 			if err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func storageDeleteCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
@@ -113,7 +113,7 @@ func storageEditCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
@@ -149,7 +149,7 @@ func storageGetCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 2); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
@@ -175,13 +175,16 @@ func storageInfoCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
 			c := r.withTarget(target)
 			pool, _, err := c.GetStoragePool(a.ctx, r.name)
 			if err != nil {
+				return err
+			}
+			if err := a.requireExtensions(c, "resources"); err != nil {
 				return err
 			}
 			res, err := c.GetStoragePoolResources(a.ctx, r.name)
@@ -225,6 +228,9 @@ func storageListCommand(a *app) *cobra.Command {
 			}
 			c, err := a.connect(remote)
 			if err != nil {
+				return err
+			}
+			if err := a.requireExtensions(c, "storage"); err != nil {
 				return err
 			}
 			pools, err := c.GetStoragePools(a.ctx)
@@ -295,7 +301,7 @@ For backward compatibility, a single configuration key may still be set with:
 // storagePoolSet merges keys into a pool's config; unset passes "" values,
 // which the server drops.
 func (a *app) storagePoolSet(arg string, kv []string, target string) error {
-	r, err := a.resourceArg(arg, missingPool)
+	r, err := a.resourceFor(arg, missingPool, "storage")
 	if err != nil {
 		return err
 	}
@@ -327,12 +333,15 @@ func storageShowCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, 1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
 			c := r.withTarget(target)
 			if resources {
+				if err := a.requireExtensions(c, "resources"); err != nil {
+					return err
+				}
 				res, err := c.GetStoragePoolResources(a.ctx, r.name)
 				if err != nil {
 					return err

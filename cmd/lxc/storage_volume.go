@@ -63,7 +63,7 @@ type volumeRef struct {
 }
 
 func (a *app) volumeArgs(poolArg, volArg, target string) (*volumeRef, error) {
-	r, err := a.resourceArg(poolArg, missingPool)
+	r, err := a.resourceFor(poolArg, missingPool, "storage")
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func volumeCreateCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, -1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ func volumeAttachCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 3, 5); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ func volumeAttachProfileCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 3, 5); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func volumeDetachProfileCommand(a *app) *cobra.Command {
 // volumeDetach removes the disk device of a volume from an instance or
 // profile.
 func (a *app) volumeDetach(args []string, o deviceOwner) error {
-	r, err := a.resourceArg(args[0], missingPool)
+	r, err := a.resourceFor(args[0], missingPool, "storage")
 	if err != nil {
 		return err
 	}

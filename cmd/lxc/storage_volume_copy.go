@@ -176,7 +176,7 @@ func volumeExportCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 3); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
@@ -206,7 +206,7 @@ func volumeImportCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 3); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}

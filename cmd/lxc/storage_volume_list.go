@@ -154,7 +154,7 @@ Column shorthand chars:
 			if exit, err := checkArgs(cmd, args, 1, -1); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
@@ -228,7 +228,7 @@ func volumeInfoCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 2); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], "Missing storage pool name")
+			r, err := a.resourceFor(args[0], "Missing storage pool name", "storage")
 			if err != nil {
 				return err
 			}
@@ -249,6 +249,9 @@ func volumeInfoCommand(a *app) *cobra.Command {
 func (a *app) volumeInfo(c *client.Client, pool, volType, name string) error {
 	vol, _, err := c.GetStoragePoolVolume(a.ctx, pool, volType, name)
 	if err != nil {
+		return err
+	}
+	if err := a.requireExtensions(c, "storage_volume_state"); err != nil {
 		return err
 	}
 	state, err := c.GetStoragePoolVolumeState(a.ctx, pool, volType, name)
@@ -320,7 +323,7 @@ func volumeSnapshotCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 2, 3); exit {
 				return err
 			}
-			r, err := a.resourceArg(args[0], missingPool)
+			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
