@@ -89,16 +89,8 @@ Filters may be part of the image hash or part of the image alias name.`,
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, alias := range aliases {
-				if !aliasMatches(alias, filters) {
-					continue
-				}
-				rows = append(rows, []string{alias.Name, shortFingerprint(alias.Target),
-					strings.ToUpper(orDefault(alias.Type, api.ImageTypeContainer)), alias.Description})
-			}
-			sortRows(rows)
-			return renderTable(a.stdout, format, []string{"ALIAS", "FINGERPRINT", "TYPE", "DESCRIPTION"}, rows, aliases)
+			header, rows := aliasRows(aliases, filters)
+			return renderTable(a.stdout, format, header, rows, aliases)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
@@ -134,4 +126,18 @@ func imageAliasRenameCommand(a *app) *cobra.Command {
 			return r.c.RenameImageAlias(a.ctx, r.name, args[1])
 		},
 	}
+}
+
+// aliasRows is the alias table (the raw formats show every alias).
+func aliasRows(aliases []api.ImageAliasesEntry, filters []string) ([]string, [][]string) {
+	rows := [][]string{}
+	for _, alias := range aliases {
+		if !aliasMatches(alias, filters) {
+			continue
+		}
+		rows = append(rows, []string{alias.Name, shortFingerprint(alias.Target),
+			strings.ToUpper(orDefault(alias.Type, api.ImageTypeContainer)), alias.Description})
+	}
+	sortRows(rows)
+	return []string{"ALIAS", "FINGERPRINT", "TYPE", "DESCRIPTION"}, rows
 }

@@ -175,28 +175,35 @@ Column shorthand chars:
 			if err != nil {
 				return err
 			}
-			images := []api.Image{}
-			rows := [][]string{}
-			for _, img := range all {
-				if !imageMatches(img, filters) {
-					continue
-				}
-				images = append(images, img)
-				row := make([]string, len(cols))
-				for i, col := range cols {
-					row[i] = col.data(img)
-				}
-				rows = append(rows, row)
-			}
-			sortRows(rows)
-			header := make([]string, len(cols))
-			for i, col := range cols {
-				header[i] = col.name
-			}
+			header, rows, images := imageRows(all, cols, filters)
 			return renderTable(a.stdout, format, header, rows, images)
 		},
 	}
 	cmd.Flags().StringVarP(&columns, "columns", "c", defaultImageColumns, "Columns``")
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
+}
+
+// imageRows renders the images matching the filters; it also returns them
+// for the raw formats.
+func imageRows(all []api.Image, cols []imageColumn, filters []string) ([]string, [][]string, []api.Image) {
+	images := []api.Image{}
+	rows := [][]string{}
+	for _, img := range all {
+		if !imageMatches(img, filters) {
+			continue
+		}
+		images = append(images, img)
+		row := make([]string, len(cols))
+		for i, col := range cols {
+			row[i] = col.data(img)
+		}
+		rows = append(rows, row)
+	}
+	sortRows(rows)
+	header := make([]string, len(cols))
+	for i, col := range cols {
+		header[i] = col.name
+	}
+	return header, rows, images
 }

@@ -119,22 +119,28 @@ func networkListLeasesCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, l := range leases {
-				row := []string{l.Hostname, l.Hwaddr, l.Address, strings.ToUpper(l.Type)}
-				if clustered {
-					row = append(row, l.Location)
-				}
-				rows = append(rows, row)
-			}
-			sortRows(rows)
-			header := []string{"HOSTNAME", "MAC ADDRESS", "IP ADDRESS", "TYPE"}
-			if clustered {
-				header = append(header, "LOCATION")
-			}
+			header, rows := leaseRows(leases, clustered)
 			return renderTable(a.stdout, format, header, rows, leases)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
+}
+
+// leaseRows is the DHCP lease table; a cluster adds the member.
+func leaseRows(leases []api.NetworkLease, clustered bool) ([]string, [][]string) {
+	rows := [][]string{}
+	for _, l := range leases {
+		row := []string{l.Hostname, l.Hwaddr, l.Address, strings.ToUpper(l.Type)}
+		if clustered {
+			row = append(row, l.Location)
+		}
+		rows = append(rows, row)
+	}
+	sortRows(rows)
+	header := []string{"HOSTNAME", "MAC ADDRESS", "IP ADDRESS", "TYPE"}
+	if clustered {
+		header = append(header, "LOCATION")
+	}
+	return header, rows
 }

@@ -324,12 +324,8 @@ func profileListCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := [][]string{}
-			for _, p := range profiles {
-				rows = append(rows, []string{p.Name, p.Description, strconv.Itoa(len(p.UsedBy))})
-			}
-			sortRows(rows)
-			return renderTable(a.stdout, format, []string{"NAME", "DESCRIPTION", "USED BY"}, rows, profiles)
+			header, rows := profileRows(profiles)
+			return renderTable(a.stdout, format, header, rows, profiles)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
@@ -428,4 +424,13 @@ func profileUnsetCommand(a *app) *cobra.Command {
 			return a.profileSet(args[0], []string{args[1], ""})
 		},
 	}
+}
+
+func profileRows(profiles []api.Profile) ([]string, [][]string) {
+	rows := [][]string{}
+	for _, p := range profiles {
+		rows = append(rows, []string{p.Name, p.Description, strconv.Itoa(len(p.UsedBy))})
+	}
+	sortRows(rows)
+	return []string{"NAME", "DESCRIPTION", "USED BY"}, rows
 }
