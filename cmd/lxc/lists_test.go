@@ -35,7 +35,9 @@ func checkFormats(t *testing.T, name string, header []string, rows [][]string, r
 	}
 }
 
-func formats() []string { return []string{formatTable, formatCSV, formatJSON, formatYAML, formatCompact} }
+func formats() []string {
+	return []string{formatTable, formatCSV, formatJSON, formatYAML, formatCompact}
+}
 
 func checkRendered(t *testing.T, file, format string, header []string, rows [][]string, raw any) {
 	t.Helper()
