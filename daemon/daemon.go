@@ -17,7 +17,9 @@ import (
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
+	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
+	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/trust"
 	"github.com/lxdng/lxd/shared/tlsutil"
@@ -37,16 +39,22 @@ type Daemon struct {
 	ctx    context.Context // lifetime of the daemon
 	cancel context.CancelFunc
 
-	db      *db.Store
-	config  *config.Server
-	hub     *events.Hub
-	ops     *operations.Registry
-	trust   *trust.Store
-	cert    *tlsutil.KeyPair
-	env     *environment
-	member  db.Member
-	handler http.Handler
-	servers *listeners
+	db     *db.Store
+	config *config.Server
+	hub    *events.Hub
+	ops    *operations.Registry
+	trust  *trust.Store
+	// Services kept for the services built after them (the instance
+	// service enforces project restrictions, registers a profile update
+	// hook and resolves NIC networks).
+	projects *projects.Service
+	profiles *profiles.Service
+	network  *netsvc.Service
+	cert     *tlsutil.KeyPair
+	env      *environment
+	member   db.Member
+	handler  http.Handler
+	servers  *listeners
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -105,9 +113,12 @@ func (d *Daemon) start(ctx context.Context) error {
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
 	d.env = newEnvironment(d)
+	if err := d.buildServices(ctx); err != nil {
+		return err
+	}
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db),
+		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
@@ -117,6 +128,9 @@ func (d *Daemon) start(ctx context.Context) error {
 	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
 }
 
+// startNetworks builds the network service and brings every network up
+// (adopting what the previous daemon left running). A network that fails
+// is marked errored; only a database failure stops the daemon.
 // openDatabase starts dqlite, migrates the schema and records this member.
 func (d *Daemon) openDatabase(ctx context.Context) error {
 	var err error
@@ -157,6 +171,9 @@ func (d *Daemon) stop(ctx context.Context) {
 	}
 	if d.cancel != nil {
 		d.cancel()
+	}
+	if d.network != nil {
+		d.network.Shutdown()
 	}
 	if d.ops != nil {
 		waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -35,7 +35,9 @@ type Deps struct {
 	Events    *events.Hub
 	Trust     *trust.Store
 	Lifecycle Lifecycle
-	Projects  ProjectReader
+	Projects  ProjectService
+	Profiles  ProfileService
+	Networks  NetworkService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -64,6 +66,8 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			profileRoutes(r, d)
+			networkRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}
