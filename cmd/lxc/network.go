@@ -247,7 +247,7 @@ func networkRenameCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.RenameNetwork(a.ctx, r.name, api.NetworkPost{Name: args[1]}); err != nil {
+			if err := r.c.RenameNetwork(a.ctx, r.name, args[1]); err != nil {
 				return err
 			}
 			if !a.flags.quiet {

@@ -345,7 +345,7 @@ func profileRenameCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.RenameProfile(a.ctx, r.name, api.ProfilePost{Name: args[1]}); err != nil {
+			if err := r.c.RenameProfile(a.ctx, r.name, args[1]); err != nil {
 				return err
 			}
 			if !a.flags.quiet {

@@ -283,7 +283,7 @@ func projectRenameCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := r.c.RenameProject(a.ctx, r.name, api.ProjectPost{Name: args[1]})
+			op, err := r.c.RenameProject(a.ctx, r.name, args[1])
 			if err == nil {
 				err = a.waitOperation(r.c, op, "")
 			}
