@@ -30,12 +30,12 @@ func loadAPI(t *testing.T, name string, v any) {
 // recording.
 func checkFormats(t *testing.T, name string, header []string, rows [][]string, raw any) {
 	t.Helper()
-	for _, format := range formats() {
+	for _, format := range allFormats() {
 		checkRendered(t, name+"."+format, format, header, rows, raw)
 	}
 }
 
-func formats() []string {
+func allFormats() []string {
 	return []string{formatTable, formatCSV, formatJSON, formatYAML, formatCompact}
 }
 
