@@ -129,8 +129,21 @@ func TestStorageVolumeAttachLikeRealClient(t *testing.T) {
 }
 
 func TestNetworkCommandsLikeRealClient(t *testing.T) {
-	d := startWithConfig(t, daemontest.Reference)
-	_, c := withContainer(t, d)
+	for _, kind := range []daemontest.Kind{daemontest.Reference, daemontest.Ours} {
+		t.Run(string(kind), func(t *testing.T) {
+			d := startWithConfig(t, kind)
+			n := networkScenario(t, d)
+			if kind == daemontest.Reference {
+				// Our daemon has no instances yet.
+				networkInstanceScenario(t, d, n)
+			}
+		})
+	}
+}
+
+// networkScenario compares the network commands on a new bridge, whose
+// name it returns.
+func networkScenario(t *testing.T, d *daemontest.Daemon) string {
 	n := daemontest.Name(t, "lxcl")
 	subnet := fmt.Sprintf("10.203.%d", 100+int(n[len(n)-1])%100)
 	cleanupReal(t, d, []string{"network", "delete", n})
@@ -160,6 +173,22 @@ func TestNetworkCommandsLikeRealClient(t *testing.T) {
 		cmd("network", "rename", m, m+"r"),
 		cmd("network", "delete", m+"r"),
 		cmd("network", "delete", m+"r"),
+		cmd("network", "attach-profile", n, "default"),
+		cmd("network", "attach-profile", n, "default", "pn", "eth1"),
+		cmd("network", "attach-profile", "nosuch", "default"),
+		cmd("profile", "device", "show", "default"),
+		cmd("network", "detach-profile", n, "default"),
+		cmd("network", "detach-profile", n, "default", "pn"),
+		cmd("network", "detach-profile", n, "default"),
+		cmd("network", "detach-profile", n, "nosuch"),
+	})
+	return n
+}
+
+// networkInstanceScenario attaches the network to a container.
+func networkInstanceScenario(t *testing.T, d *daemontest.Daemon, n string) {
+	_, c := withContainer(t, d)
+	sameScenario(t, d, []step{
 		cmd("network", "attach", n, c),
 		cmd("network", "attach", n, c),
 		cmd("network", "attach", "lo", c, "m1"),
@@ -180,7 +209,12 @@ func TestNetworkCommandsLikeRealClient(t *testing.T) {
 }
 
 func TestProjectCommandsLikeRealClient(t *testing.T) {
-	d := startWithConfig(t, daemontest.Reference)
+	for _, kind := range []daemontest.Kind{daemontest.Reference, daemontest.Ours} {
+		t.Run(string(kind), func(t *testing.T) { projectScenario(t, startWithConfig(t, kind)) })
+	}
+}
+
+func projectScenario(t *testing.T, d *daemontest.Daemon) {
 	p := daemontest.Name(t, "p")
 	cleanupReal(t, d, []string{"project", "delete", p + "x"}, []string{"project", "delete", p})
 	for _, f := range formats {
@@ -225,9 +259,37 @@ func TestProjectReadCommandsOnOurDaemon(t *testing.T) {
 }
 
 func TestProfileCommandsLikeRealClient(t *testing.T) {
-	d := startWithConfig(t, daemontest.Reference)
-	_, c := withContainer(t, d)
-	p := daemontest.Name(t, "pr")
+	for _, kind := range []daemontest.Kind{daemontest.Reference, daemontest.Ours} {
+		t.Run(string(kind), func(t *testing.T) {
+			d := startWithConfig(t, kind)
+			p := daemontest.Name(t, "pr")
+			if kind == daemontest.Reference {
+				// Our daemon has no instances yet.
+				_, c := withContainer(t, d)
+				profileInstanceScenario(t, d, c, p)
+			}
+			profileScenario(t, d, p)
+		})
+	}
+}
+
+// profileInstanceScenario adds and removes profiles on a container.
+func profileInstanceScenario(t *testing.T, d *daemontest.Daemon, c, p string) {
+	sameScenario(t, d, []step{
+		cmd("profile", "create", p),
+		cmd("profile", "add", c, p),
+		cmd("profile", "add", c, "nosuch"),
+		cmd("profile", "remove", c, p),
+		cmd("profile", "remove", c, p),
+		cmd("profile", "assign", c, "default,"+p),
+		cmd("profile", "assign", c, ""),
+		cmd("profile", "assign", c, "default"),
+		cmd("profile", "assign", "nosuch", "default"),
+		cmd("profile", "delete", p),
+	})
+}
+
+func profileScenario(t *testing.T, d *daemontest.Daemon, p string) {
 	for _, f := range formats {
 		sameOutput(t, d, "profile", "list", "-f", f)
 	}
@@ -238,13 +300,6 @@ func TestProfileCommandsLikeRealClient(t *testing.T) {
 	sameScenario(t, d, []step{
 		cmd("profile", "create", p),
 		cmd("profile", "create", p),
-		cmd("profile", "add", c, p),
-		cmd("profile", "add", c, "nosuch"),
-		cmd("profile", "remove", c, p),
-		cmd("profile", "remove", c, p),
-		cmd("profile", "assign", c, "default,"+p),
-		cmd("profile", "assign", c, ""),
-		cmd("profile", "assign", c, "default"),
 		cmd("profile", "copy", p, p+"c"),
 		cmd("profile", "copy", p, p+"c"),
 		cmd("profile", "rename", p+"c", p+"e"),
