@@ -21,7 +21,9 @@ import (
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
+	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/daemon/trust"
+	drv "github.com/lxdng/lxd/drivers/storage"
 	"github.com/lxdng/lxd/shared/tlsutil"
 )
 
@@ -50,6 +52,7 @@ type Daemon struct {
 	projects *projects.Service
 	profiles *profiles.Service
 	network  *netsvc.Service
+	storage  *storage.Service
 	cert     *tlsutil.KeyPair
 	env      *environment
 	member   db.Member
@@ -112,6 +115,9 @@ func (d *Daemon) start(ctx context.Context) error {
 	d.hub = events.NewHub(1024)
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
+	if err := d.startStorage(); err != nil {
+		return err
+	}
 	d.env = newEnvironment(d)
 	if err := d.buildServices(ctx); err != nil {
 		return err
@@ -119,6 +125,7 @@ func (d *Daemon) start(ctx context.Context) error {
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
+		Storage: d.storage,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
@@ -128,9 +135,28 @@ func (d *Daemon) start(ctx context.Context) error {
 	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
 }
 
-// startNetworks builds the network service and brings every network up
-// (adopting what the previous daemon left running). A network that fails
-// is marked errored; only a database failure stops the daemon.
+// snapshotTaskIntervalEnv is a hidden debug knob: the interval (a Go
+// duration) of the volume snapshot task, one minute by default. Tests set
+// it to seconds so scheduled snapshots happen without waiting a minute.
+const snapshotTaskIntervalEnv = "LXDNG_SNAPSHOT_TASK_INTERVAL"
+
+// startStorage builds the storage service and mounts every pool; a pool
+// that fails to mount is reported, not fatal.
+func (d *Daemon) startStorage() error {
+	var interval time.Duration
+	if v := os.Getenv(snapshotTaskIntervalEnv); v != "" {
+		var err error
+		if interval, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("Invalid %s %q: %w", snapshotTaskIntervalEnv, v, err)
+		}
+	}
+	d.storage = storage.New(storage.Options{
+		Store: d.db, MemberID: d.member.ID, Dir: d.cfg.Dir, Drivers: storageDrivers(),
+		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
+	})
+	return d.storage.Start(d.ctx)
+}
+
 // openDatabase starts dqlite, migrates the schema and records this member.
 func (d *Daemon) openDatabase(ctx context.Context) error {
 	var err error
@@ -181,6 +207,9 @@ func (d *Daemon) stop(ctx context.Context) {
 			d.log.WithError(err).Warn("Operations still running at shutdown")
 		}
 		cancel()
+	}
+	if d.storage != nil {
+		d.storage.Stop(ctx)
 	}
 	if d.db != nil {
 		if err := d.db.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -54,4 +54,3 @@ func (d *Daemon) startNetworks(ctx context.Context) error {
 	}
 	return nil
 }
-

@@ -117,7 +117,7 @@ func storageEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pool, etag, err := r.c.GetStoragePool(a.ctx, r.name)
+			pool, err := r.c.GetStoragePool(a.ctx, r.name)
 			if err != nil {
 				return err
 			}
@@ -131,10 +131,7 @@ func storageEditCommand(a *app) *cobra.Command {
 				if err := yaml.Unmarshal(data, &put); err != nil {
 					return err
 				}
-				if fromStdin {
-					etag = ""
-				}
-				return r.c.UpdateStoragePool(a.ctx, r.name, put, etag)
+				return r.c.UpdateStoragePool(a.ctx, r.name, put)
 			})
 		},
 	}
@@ -153,7 +150,7 @@ func storageGetCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pool, _, err := r.withTarget(target).GetStoragePool(a.ctx, r.name)
+			pool, err := r.withTarget(target).GetStoragePool(a.ctx, r.name)
 			if err != nil {
 				return err
 			}
@@ -180,7 +177,7 @@ func storageInfoCommand(a *app) *cobra.Command {
 				return err
 			}
 			c := r.withTarget(target)
-			pool, _, err := c.GetStoragePool(a.ctx, r.name)
+			pool, err := c.GetStoragePool(a.ctx, r.name)
 			if err != nil {
 				return err
 			}
@@ -310,7 +307,7 @@ func (a *app) storagePoolSet(arg string, kv []string, target string) error {
 		return err
 	}
 	c := r.withTarget(target)
-	pool, etag, err := c.GetStoragePool(a.ctx, r.name)
+	pool, err := c.GetStoragePool(a.ctx, r.name)
 	if err != nil {
 		return err
 	}
@@ -320,7 +317,7 @@ func (a *app) storagePoolSet(arg string, kv []string, target string) error {
 	for k, v := range keys {
 		pool.Config[k] = v
 	}
-	return c.UpdateStoragePool(a.ctx, r.name, pool.StoragePoolPut, etag)
+	return c.UpdateStoragePool(a.ctx, r.name, pool.StoragePoolPut)
 }
 
 func storageShowCommand(a *app) *cobra.Command {
@@ -348,7 +345,7 @@ func storageShowCommand(a *app) *cobra.Command {
 				}
 				return printYAML(a.stdout, res)
 			}
-			pool, _, err := c.GetStoragePool(a.ctx, r.name)
+			pool, err := c.GetStoragePool(a.ctx, r.name)
 			if err != nil {
 				return err
 			}

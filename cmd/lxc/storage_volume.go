@@ -92,7 +92,7 @@ func volumeCreateCommand(a *app) *cobra.Command {
 			volType, name := splitVolumeType(args[1])
 			req := api.StorageVolumesPost{Name: name, Type: volType, ContentType: contentType}
 			req.Config = config
-			op, err := r.withTarget(target).CreateStoragePoolVolume(a.ctx, r.name, req)
+			op, err := r.withTarget(target).CreateStorageVolume(a.ctx, r.name, req)
 			if err != nil {
 				return err
 			}
@@ -126,9 +126,9 @@ func volumeDeleteCommand(a *app) *cobra.Command {
 			}
 			var op *client.Operation
 			if v.snap != "" {
-				op, err = v.c.DeleteStoragePoolVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+				op, err = v.c.DeleteStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
 			} else {
-				op, err = v.c.DeleteStoragePoolVolume(a.ctx, v.name, v.volType, v.vol)
+				err = v.c.DeleteStorageVolume(a.ctx, v.name, v.volType, v.vol)
 			}
 			if err == nil {
 				err = a.waitOperation(v.c, op, "")
@@ -176,7 +176,7 @@ func volumeEditCommand(a *app) *cobra.Command {
 			if v.snap != "" {
 				return a.editVolumeSnapshot(v)
 			}
-			vol, etag, err := v.c.GetStoragePoolVolume(a.ctx, v.name, v.volType, v.vol)
+			vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
 			if err != nil {
 				return err
 			}
@@ -192,11 +192,7 @@ func volumeEditCommand(a *app) *cobra.Command {
 				if fromStdin {
 					etag = ""
 				}
-				op, err := v.c.UpdateStoragePoolVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
-				if err != nil {
-					return err
-				}
-				return a.waitOperation(v.c, op, "")
+				return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
 			})
 		},
 	}
@@ -205,7 +201,7 @@ func volumeEditCommand(a *app) *cobra.Command {
 }
 
 func (a *app) editVolumeSnapshot(v *volumeRef) error {
-	snap, etag, err := v.c.GetStoragePoolVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+	snap, etag, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
 	if err != nil {
 		return err
 	}
@@ -221,11 +217,7 @@ func (a *app) editVolumeSnapshot(v *volumeRef) error {
 		if fromStdin {
 			etag = ""
 		}
-		op, err := v.c.UpdateStoragePoolVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, put, etag)
-		if err != nil {
-			return err
-		}
-		return a.waitOperation(v.c, op, "")
+		return v.c.UpdateStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, put, etag)
 	})
 }
 
@@ -243,14 +235,14 @@ func volumeGetCommand(a *app) *cobra.Command {
 				return err
 			}
 			if v.snap != "" {
-				snap, _, err := v.c.GetStoragePoolVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+				snap, _, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
 				if err != nil {
 					return err
 				}
 				a.printConfigKey(snap.Config, args[2])
 				return nil
 			}
-			vol, _, err := v.c.GetStoragePoolVolume(a.ctx, v.name, v.volType, v.vol)
+			vol, _, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
 			if err != nil {
 				return err
 			}
@@ -297,7 +289,7 @@ func (a *app) volumeSet(poolArg, volArg string, kv []string, target string) erro
 	if err != nil {
 		return err
 	}
-	vol, etag, err := v.c.GetStoragePoolVolume(a.ctx, v.name, v.volType, v.vol)
+	vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
 	if err != nil {
 		return err
 	}
@@ -307,11 +299,7 @@ func (a *app) volumeSet(poolArg, volArg string, kv []string, target string) erro
 	for k, val := range keys {
 		vol.Config[k] = val
 	}
-	op, err := v.c.UpdateStoragePoolVolume(a.ctx, v.name, v.volType, v.vol, vol.StorageVolumePut, etag)
-	if err != nil {
-		return err
-	}
-	return a.waitOperation(v.c, op, "")
+	return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, vol.StorageVolumePut, etag)
 }
 
 func volumeUnsetCommand(a *app) *cobra.Command {
@@ -349,13 +337,13 @@ func volumeShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			if v.snap != "" {
-				snap, _, err := v.c.GetStoragePoolVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+				snap, _, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
 				if err != nil {
 					return err
 				}
 				return printYAML(a.stdout, snap)
 			}
-			vol, _, err := v.c.GetStoragePoolVolume(a.ctx, v.name, v.volType, v.vol)
+			vol, _, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
 			if err != nil {
 				return err
 			}
@@ -397,10 +385,9 @@ func (a *app) volumeRename(args []string, target string) error {
 			return errors.New("Invalid new snapshot name, parent volume must be the same as source")
 		}
 		oldName, newName = v.vol+"/"+v.snap, newSnap
-		op, err = v.c.RenameStoragePoolVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap,
-			api.StorageVolumeSnapshotPost{Name: newSnap})
+		op, err = v.c.RenameStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, newSnap)
 	} else {
-		op, err = v.c.RenameStoragePoolVolume(a.ctx, v.name, v.volType, v.vol, api.StorageVolumePost{Name: args[2]})
+		op, err = v.c.RenameStorageVolume(a.ctx, v.name, v.volType, v.vol, api.StorageVolumePost{Name: args[2]})
 	}
 	if err == nil {
 		err = a.waitOperation(v.c, op, "")
@@ -427,17 +414,13 @@ func volumeRestoreCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			vol, etag, err := v.c.GetStoragePoolVolume(a.ctx, v.name, v.volType, v.vol)
+			vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
 			if err != nil {
 				return err
 			}
 			put := vol.StorageVolumePut
 			put.Restore = args[2]
-			op, err := v.c.UpdateStoragePoolVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
-			if err != nil {
-				return err
-			}
-			return a.waitOperation(v.c, op, "")
+			return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")

@@ -50,7 +50,7 @@ func volumeAttachProfileCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			vol, _, err := r.c.GetStoragePoolVolume(a.ctx, r.name, "custom", args[1])
+			vol, _, err := r.c.GetStorageVolume(a.ctx, r.name, "custom", args[1])
 			if err != nil {
 				return err
 			}

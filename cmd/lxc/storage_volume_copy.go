@@ -113,14 +113,14 @@ func (a *app) volumeCopy(args []string, f *volumeCopyFlags, move bool) error {
 		src.c = src.c.WithTarget(f.target)
 	}
 	parent, snap, _ := strings.Cut(src.vol, "/")
-	vol, _, err := src.c.GetStoragePoolVolume(a.ctx, src.pool, "custom", parent)
+	vol, _, err := src.c.GetStorageVolume(a.ctx, src.pool, "custom", parent)
 	if err != nil {
 		return err
 	}
 	req := api.StorageVolumesPost{Name: dst.vol, Type: "custom", ContentType: vol.ContentType}
 	req.StorageVolumePut = api.StorageVolumePut{Config: vol.Config, Description: vol.Description}
 	if snap != "" {
-		s, _, err := src.c.GetStoragePoolVolumeSnapshot(a.ctx, src.pool, "custom", parent, snap)
+		s, _, err := src.c.GetStorageVolumeSnapshot(a.ctx, src.pool, "custom", parent, snap)
 		if err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func (a *app) volumeCopy(args []string, f *volumeCopyFlags, move bool) error {
 	case vol.Location != "":
 		dc = dc.WithTarget(vol.Location)
 	}
-	op, err := dc.CreateStoragePoolVolume(a.ctx, dst.pool, req)
+	op, err := dc.CreateStorageVolume(a.ctx, dst.pool, req)
 	if err == nil {
 		err = a.waitOperation(dc, op, "Copying the storage volume")
 	}
@@ -156,11 +156,7 @@ func (a *app) volumeCopy(args []string, f *volumeCopyFlags, move bool) error {
 	if vol.Location != "" && f.target == "" {
 		sc = sc.WithTarget(vol.Location)
 	}
-	op, err = sc.DeleteStoragePoolVolume(a.ctx, src.pool, "custom", src.vol)
-	if err == nil {
-		err = a.waitOperation(sc, op, "")
-	}
-	return err
+	return sc.DeleteStorageVolume(a.ctx, src.pool, "custom", src.vol)
 }
 
 // errNoVolumeBackups is LXD's error for servers without volume backups.

@@ -158,7 +158,7 @@ Column shorthand chars:
 			if err != nil {
 				return err
 			}
-			vols, err := r.c.GetStoragePoolVolumes(a.ctx, r.name, allProjects, volumeFilter(args[1:]))
+			vols, err := r.c.GetStorageVolumesFiltered(a.ctx, r.name, allProjects, volumeFilter(args[1:]))
 			if err != nil {
 				return err
 			}
@@ -196,7 +196,7 @@ func (a *app) volumeRows(c *client.Client, pool string, vols []api.StorageVolume
 				if v.Project != "" {
 					vc = c.WithProject(v.Project)
 				}
-				s, err := vc.GetStoragePoolVolumeState(a.ctx, pool, v.Type, v.Name)
+				s, err := vc.GetStorageVolumeState(a.ctx, pool, v.Type, v.Name)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -247,18 +247,18 @@ func volumeInfoCommand(a *app) *cobra.Command {
 }
 
 func (a *app) volumeInfo(c *client.Client, pool, volType, name string) error {
-	vol, _, err := c.GetStoragePoolVolume(a.ctx, pool, volType, name)
+	vol, _, err := c.GetStorageVolume(a.ctx, pool, volType, name)
 	if err != nil {
 		return err
 	}
 	if err := a.requireExtensions(c, "storage_volume_state"); err != nil {
 		return err
 	}
-	state, err := c.GetStoragePoolVolumeState(a.ctx, pool, volType, name)
+	state, err := c.GetStorageVolumeState(a.ctx, pool, volType, name)
 	if err != nil {
 		return err
 	}
-	snaps, err := c.GetStoragePoolVolumeSnapshots(a.ctx, pool, volType, name)
+	snaps, err := c.GetStorageVolumeSnapshots(a.ctx, pool, volType, name)
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func volumeSnapshotCommand(a *app) *cobra.Command {
 			if strings.Contains(vol, "/") {
 				return errors.New("Volume cannot be snapshot")
 			}
-			if _, _, err := c.GetStoragePoolVolume(a.ctx, r.name, volType, vol); err != nil {
+			if _, _, err := c.GetStorageVolume(a.ctx, r.name, volType, vol); err != nil {
 				return err
 			}
 			req := api.StorageVolumeSnapshotsPost{}
@@ -347,7 +347,7 @@ func volumeSnapshotCommand(a *app) *cobra.Command {
 					return err
 				}
 			}
-			op, err := c.CreateStoragePoolVolumeSnapshot(a.ctx, r.name, volType, vol, req)
+			op, err := c.CreateStorageVolumeSnapshot(a.ctx, r.name, volType, vol, req)
 			if err != nil {
 				return err
 			}
@@ -362,10 +362,10 @@ func volumeSnapshotCommand(a *app) *cobra.Command {
 
 // deleteSnapshotIfExists makes room for --reuse.
 func (a *app) deleteSnapshotIfExists(c *client.Client, pool, volType, vol, snap string) error {
-	if _, _, err := c.GetStoragePoolVolumeSnapshot(a.ctx, pool, volType, vol, snap); err != nil {
+	if _, _, err := c.GetStorageVolumeSnapshot(a.ctx, pool, volType, vol, snap); err != nil {
 		return nil
 	}
-	op, err := c.DeleteStoragePoolVolumeSnapshot(a.ctx, pool, volType, vol, snap)
+	op, err := c.DeleteStorageVolumeSnapshot(a.ctx, pool, volType, vol, snap)
 	if err != nil {
 		return err
 	}

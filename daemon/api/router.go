@@ -38,6 +38,7 @@ type Deps struct {
 	Projects  ProjectService
 	Profiles  ProfileService
 	Networks  NetworkService
+	Storage   StorageService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -68,6 +69,7 @@ func New(d Deps) http.Handler {
 			projectRoutes(r, d)
 			profileRoutes(r, d)
 			networkRoutes(r, d)
+			storageRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}
