@@ -16,7 +16,12 @@ import (
 // project read commands also run against our daemon.
 
 func TestStorageCommandsLikeRealClient(t *testing.T) {
-	d := startWithConfig(t, daemontest.Reference)
+	for _, kind := range []daemontest.Kind{daemontest.Reference, daemontest.Ours} {
+		t.Run(string(kind), func(t *testing.T) { storageScenario(t, startWithConfig(t, kind)) })
+	}
+}
+
+func storageScenario(t *testing.T, d *daemontest.Daemon) {
 	dir, btr := daemontest.Name(t, "lxdngcl-d"), daemontest.Name(t, "lxdngcl-b")
 	cleanupReal(t, d, []string{"storage", "delete", dir}, []string{"storage", "delete", btr})
 	mustReal(t, d, "storage", "create", dir, "dir")
