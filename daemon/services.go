@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/lxdng/lxd/daemon/instconfig"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
-	"github.com/lxdng/lxd/drivers/network/nic"
 )
 
 // buildServices constructs the services in dependency order, handing each
@@ -20,14 +18,11 @@ func (d *Daemon) buildServices(ctx context.Context) error {
 		return err
 	}
 	d.profiles = profiles.New(d.db, d.projects, profiles.Options{
-		Events: d.hub, NIC: validateNIC, Network: d.networkType,
+		// NIC keys are checked by instconfig's table, whose wording matches
+		// LXD's; the network lookup checks that network=<x> exists.
+		Events: d.hub, Network: d.networkType,
 	})
 	return nil
-}
-
-// validateNIC checks a NIC device against the network drivers' key tables.
-var validateNIC instconfig.NICValidator = func(_ context.Context, _, _ string, dev map[string]string) error {
-	return nic.Validate(dev)
 }
 
 // networkType resolves a managed network for device validation.

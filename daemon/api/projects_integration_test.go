@@ -14,26 +14,12 @@ import (
 	"github.com/lxdng/lxd/shared/api"
 )
 
-// waitOp follows a 202 answer to its end and returns the operation.
-func waitOp(t *testing.T, d *daemontest.Daemon, resp api.Response) api.Operation {
-	t.Helper()
-	status, done := rawQuery(t, d, "GET", resp.Operation+"/wait?timeout=30", "", nil)
-	if status != 200 {
-		t.Fatalf("wait %s: %d %s", resp.Operation, status, done.Error)
-	}
-	var op api.Operation
-	if err := json.Unmarshal(done.Metadata, &op); err != nil {
-		t.Fatal(err)
-	}
-	return op
-}
-
 func scenarioProjectsAPI(t *testing.T, d *daemontest.Daemon) {
 	ctx := context.Background()
 	p := daemontest.Name(t, "lxdngpp-j")
 	events := collectLifecycle(t, d)
 	status, resp := rawQuery(t, d, "POST", "/1.0/projects", `{"config":{"features.images":"false","limits.instances":"5"},"description":"","name":"`+p+`"}`, nil)
-	wantStatus(t, status, resp, 201, "")
+	wantResp(t, status, resp, 201, "")
 	t.Cleanup(func() { _ = d.Client.DeleteProject(ctx, p) })
 	proj, etag, err := d.Client.GetProject(ctx, p)
 	if err != nil {
@@ -52,10 +38,10 @@ func scenarioProjectsAPI(t *testing.T, d *daemontest.Daemon) {
 	}
 
 	status, resp = rawQuery(t, d, "POST", "/1.0/projects", `{"name":"`+p+`"}`, nil)
-	wantStatus(t, status, resp, 409, fmt.Sprintf(`Failed creating project %q: Failed adding database record: This "projects" entry already exists`, p))
+	wantResp(t, status, resp, 409, fmt.Sprintf(`Failed creating project %q: Failed adding database record: This "projects" entry already exists`, p))
 	// "config": null (not an absent config) gets no default features.
 	status, resp = rawQuery(t, d, "POST", "/1.0/projects", `{"name":"`+p+`n","config":null}`, nil)
-	wantStatus(t, status, resp, 201, "")
+	wantResp(t, status, resp, 201, "")
 	if pn, _, err := d.Client.GetProject(ctx, p+"n"); err != nil || len(pn.Config) != 0 || len(pn.UsedBy) != 0 {
 		t.Fatalf("project created with null config: %+v %v", pn, err)
 	}
@@ -73,22 +59,22 @@ func scenarioProjectsAPI(t *testing.T, d *daemontest.Daemon) {
 		{`{"name":"x","config":{"features.profiles":"false","restricted":"true"}}`, "Projects without their own profiles cannot be restricted"},
 	} {
 		status, resp = rawQuery(t, d, "POST", "/1.0/projects", c.body, nil)
-		wantStatus(t, status, resp, 400, c.err)
+		wantResp(t, status, resp, 400, c.err)
 	}
 	status, resp = rawQuery(t, d, "PUT", "/1.0/projects/"+p, `{"config":{}}`, map[string]string{"If-Match": `"deadbeef"`})
-	wantStatus(t, status, resp, 412, fmt.Sprintf("ETag doesn't match: %s vs deadbeef", etag))
+	wantResp(t, status, resp, 412, fmt.Sprintf("ETag doesn't match: %s vs deadbeef", etag))
 	status, resp = rawQuery(t, d, "DELETE", "/1.0/projects/default", "", nil)
-	wantStatus(t, status, resp, 403, "The 'default' project cannot be deleted")
+	wantResp(t, status, resp, 403, "The 'default' project cannot be deleted")
 	status, resp = rawQuery(t, d, "POST", "/1.0/projects/default", `{"name":"x"}`, nil)
-	wantStatus(t, status, resp, 403, "The 'default' project cannot be renamed")
+	wantResp(t, status, resp, 403, "The 'default' project cannot be renamed")
 	status, resp = rawQuery(t, d, "GET", "/1.0/projects/lxdngpp-nope", "", nil)
-	wantStatus(t, status, resp, 404, "Project not found")
+	wantResp(t, status, resp, 404, "Project not found")
 	status, resp = rawQuery(t, d, "DELETE", "/1.0/projects/lxdngpp-nope", "", nil)
-	wantStatus(t, status, resp, 404, `Fetch project "lxdngpp-nope": Project not found`)
+	wantResp(t, status, resp, 404, `Fetch project "lxdngpp-nope": Project not found`)
 	status, resp = rawQuery(t, d, "GET", "/1.0/projects/lxdngpp-nope/state", "", nil)
-	wantStatus(t, status, resp, 404, "Fetch project database object: Project not found")
+	wantResp(t, status, resp, 404, "Fetch project database object: Project not found")
 	status, resp = rawQuery(t, d, "GET", "/1.0/profiles?project=lxdngpp-nope", "", nil)
-	wantStatus(t, status, resp, 404, `Failed loading project "lxdngpp-nope": Project not found`)
+	wantResp(t, status, resp, 404, `Failed loading project "lxdngpp-nope": Project not found`)
 
 	// A non-empty project keeps its features and its name.
 	if err := d.Client.WithProject(p).CreateProfile(ctx, api.ProfilesPost{Name: "extra"}); err != nil {
@@ -99,11 +85,11 @@ func scenarioProjectsAPI(t *testing.T, d *daemontest.Daemon) {
 	if status != 202 {
 		t.Fatalf("rename answered %d %s", status, resp.Error)
 	}
-	if op := waitOp(t, d, resp); op.Status != "Failure" || op.Err != "Only empty projects can be renamed" || op.Description != "Renaming project" {
+	if op := d.WaitOp(t, resp); op.Status != "Failure" || op.Err != "Only empty projects can be renamed" || op.Description != "Renaming project" {
 		t.Fatalf("rename of non-empty project: %+v", op)
 	}
 	status, resp = rawQuery(t, d, "DELETE", "/1.0/projects/"+p, "", nil)
-	wantStatus(t, status, resp, 500, "Only empty projects can be removed")
+	wantResp(t, status, resp, 500, "Only empty projects can be removed")
 	if err := d.Client.WithProject(p).DeleteProfile(ctx, "extra"); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +126,7 @@ func scenarioProjectsAPI(t *testing.T, d *daemontest.Daemon) {
 	// Refused updates, checked after the events: LXD 5.0.2 sends
 	// project-updated even for these, which we do not copy.
 	status, resp = rawQuery(t, d, "PUT", "/1.0/projects/default", `{"config":{},"description":"x"}`, nil)
-	wantStatus(t, status, resp, 400, "You can't change the features of the default project")
+	wantResp(t, status, resp, 400, "You can't change the features of the default project")
 	if err := d.Client.CreateProject(ctx, api.ProjectsPost{Name: p, ProjectPut: api.ProjectPut{Config: map[string]string{}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -86,8 +86,8 @@ func TestReferenceStorageVolumeCopyMove(t *testing.T) {
 // features.storage.volumes, else to default; all-projects and filters.
 func scenarioStorageVolumeProjects(t *testing.T, d *daemontest.Daemon) {
 	pa, pb := daemontest.Name(t, "pa"), daemontest.Name(t, "pb")
-	createProject(t, d, pa, map[string]string{"features.storage.volumes": "true"})
-	createProject(t, d, pb, map[string]string{"features.storage.volumes": "false"})
+	d.CreateProject(t, pa, map[string]string{"features.storage.volumes": "true"})
+	d.CreateProject(t, pb, map[string]string{"features.storage.volumes": "false"})
 	p := newPool(t, d, "dir")
 	u := "/1.0/storage-pools/" + p + "/volumes"
 	mustSync(t, d, "POST", u+"/custom?project="+pa, `{"name":"va"}`)

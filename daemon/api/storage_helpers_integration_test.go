@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lxdng/lxd/daemon/daemontest"
 	"github.com/lxdng/lxd/shared/api"
@@ -136,21 +135,6 @@ func expectError(t *testing.T, d *daemontest.Daemon, method, path, body string, 
 	}
 }
 
-// waitOp waits for the operation answered to an async request.
-func waitOp(t *testing.T, d *daemontest.Daemon, r api.Response) api.Operation {
-	t.Helper()
-	if r.Type != api.AsyncResponse {
-		t.Fatalf("expected an async answer, got %+v", r)
-	}
-	var op api.Operation
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if _, err := d.Client.Get(ctx, r.Operation+"/wait?timeout=-1", &op); err != nil {
-		t.Fatal(err)
-	}
-	return op
-}
-
 // mustAsync sends a request that must start an operation which succeeds.
 func mustAsync(t *testing.T, d *daemontest.Daemon, method, path, body string) api.Operation {
 	t.Helper()
@@ -158,7 +142,7 @@ func mustAsync(t *testing.T, d *daemontest.Daemon, method, path, body string) ap
 	if status != 202 {
 		t.Fatalf("%s %s: status %d (%s)", method, path, status, r.Error)
 	}
-	op := waitOp(t, d, r)
+	op := d.WaitOp(t, r)
 	if op.StatusCode != api.Success {
 		t.Fatalf("%s %s: operation %s: %s", method, path, op.Status, op.Err)
 	}
@@ -173,23 +157,6 @@ func mustSync(t *testing.T, d *daemontest.Daemon, method, path, body string) api
 		t.Fatalf("%s %s %s: status %d (%s)", method, path, body, status, r.Error)
 	}
 	return r
-}
-
-// createProject creates a project through the API, or through SQL on a
-// daemon without the projects endpoints yet.
-func createProject(t *testing.T, d *daemontest.Daemon, name string, cfg map[string]string) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"name": name, "config": cfg})
-	status, _ := rawQuery(t, d, "POST", "/1.0/projects", string(body), nil)
-	if status >= 300 {
-		cfgJSON, _ := json.Marshal(cfg)
-		runSQL(t, d, fmt.Sprintf("INSERT INTO projects (name, description, config) VALUES ('%s', '', '%s')", name, cfgJSON))
-	}
-	t.Cleanup(func() {
-		if status, _ := rawQuery(t, d, "DELETE", "/1.0/projects/"+name, "", nil); status >= 300 {
-			runSQL(t, d, fmt.Sprintf("DELETE FROM projects WHERE name = '%s'", name))
-		}
-	})
 }
 
 // createProfile creates a profile with devices through the API, or through
