@@ -17,6 +17,7 @@ import (
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
+	"github.com/lxdng/lxd/daemon/images"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/trust"
@@ -44,6 +45,7 @@ type Daemon struct {
 	trust   *trust.Store
 	cert    *tlsutil.KeyPair
 	env     *environment
+	images  *images.Service
 	member  db.Member
 	handler http.Handler
 	servers *listeners
@@ -105,9 +107,12 @@ func (d *Daemon) start(ctx context.Context) error {
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
 	d.env = newEnvironment(d)
+	if err := d.startImages(); err != nil {
+		return err
+	}
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db),
+		Lifecycle: d, Projects: projects.New(d.db), Images: d.images,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
