@@ -155,7 +155,10 @@ func (ih imageHandlers) update(w http.ResponseWriter, r *http.Request, partial b
 	} else if err := decodeJSON(r, &put); err != nil {
 		return err
 	}
-	return ih.images.Update(r.Context(), project, current.Fingerprint, put)
+	if err := ih.images.Update(r.Context(), project, current.Fingerprint, put); err != nil {
+		return err
+	}
+	return renderEmpty(w)
 }
 
 func patchImage(put *api.ImagePut, fields map[string]json.RawMessage) error {
