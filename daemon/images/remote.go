@@ -143,9 +143,6 @@ func (s *Service) download(ctx context.Context, op *operations.Op, c *client.Cli
 		return api.Image{}, fmt.Errorf("Failed to download image %q: %w", info.Fingerprint, err)
 	}
 	st.metaName, st.rootfsName, st.rootfsPart = files.MetaName, files.RootfsName, files.RootfsPart
-	if op != nil {
-		op.SetMetadata(map[string]any{"download_progress": nil})
-	}
 	return s.importStaged(ctx, op, st, opts, who)
 }
 
@@ -204,7 +201,7 @@ func (s *Service) pushTo(ctx context.Context, c *client.Client, img api.Image, r
 	if err != nil {
 		return fmt.Errorf("Failed to push image to %s: %w", req.Target, err)
 	}
-	if err := remoteOp.Wait(ctx); err != nil {
+	if err := remoteOp.WaitSecret(ctx); err != nil {
 		return fmt.Errorf("Failed to push image to %s: %w", req.Target, err)
 	}
 	return nil

@@ -77,7 +77,18 @@ func (s *Service) Upload(ctx context.Context, req UploadRequest) (*operations.Op
 		req.Filename = st.metaName
 	}
 	who := request.From(ctx)
-	op, err := s.o.Ops.Start(ctx, operations.Spec{Project: req.Project, Description: "Downloading image"},
+	spec := operations.Spec{Project: req.Project, Description: "Downloading image"}
+	if push != nil {
+		// The untrusted uploader waits on the operation with this secret,
+		// as LXD's image push does.
+		secret, err := newSecret()
+		if err != nil {
+			st.remove()
+			return nil, err
+		}
+		spec.Metadata = map[string]any{"secret": secret}
+	}
+	op, err := s.o.Ops.Start(ctx, spec,
 		func(ctx context.Context, op *operations.Op) error {
 			defer st.remove()
 			_, err := s.importStaged(ctx, op, st, req.ImportOpts, who)

@@ -28,6 +28,13 @@ var ExtensionList = []Extension{
 	{"trust_ca_certificates", "TestPKIMode"},
 	{"server_trusted_proxy", "TestServerTrustedProxy"},
 	{"remote_token_expiry", "TestTrustTokenExpiry"},
+	{"image_create_aliases", "TestImageCreateAliases"},
+	{"image_force_refresh", "TestImageRefresh"},
+	{"images_expiry", "TestImageExpiryAndProfiles"},
+	{"image_profiles", "TestImageExpiryAndProfiles"},
+	{"images_push_relay", "TestImageCopyPush"},
+	{"image_source_project", "TestImageProjects"},
+	{"images_target_project", "TestImageProjects"},
 }
 
 // Extensions returns the extension names for GET /1.0.
