@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -65,13 +64,9 @@ func imageProjectParam(r *http.Request) (string, error) {
 	return projectParam(r)
 }
 
-func imageURLFor(fp, project string) string {
-	u := "/1.0/images/" + fp
-	if project != "" && project != "default" {
-		u += "?project=" + url.QueryEscape(project)
-	}
-	return u
-}
+// imageURLFor is an image's URL in lists: LXD 5.0.2 does not add
+// ?project= there.
+func imageURLFor(fp, project string) string { return "/1.0/images/" + fp }
 
 func (ih imageHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	project, err := imageProjectParam(r)

@@ -35,13 +35,9 @@ func aliasRoutes(r chi.Router, s ImageAliasService) {
 	r.Delete("/images/aliases/{name}", h(trustedOnly, a.delete))
 }
 
-func aliasURLFor(name, project string) string {
-	u := "/1.0/images/aliases/" + url.PathEscape(name)
-	if project != "" && project != "default" {
-		u += "?project=" + url.QueryEscape(project)
-	}
-	return u
-}
+// aliasURLFor is an alias's URL in lists and Location headers (no
+// ?project=, as in LXD 5.0.2).
+func aliasURLFor(name, project string) string { return "/1.0/images/aliases/" + url.PathEscape(name) }
 
 func (a aliasHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	project, err := imageProjectParam(r)

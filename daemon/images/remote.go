@@ -84,13 +84,18 @@ func (s *Service) pull(ctx context.Context, op *operations.Op, project string, r
 	if err != nil {
 		return api.Image{}, err
 	}
-	fp := src.Fingerprint
-	if fp == "" {
-		alias, _, err := c.GetImageAlias(ctx, src.Alias)
-		if err != nil {
-			return api.Image{}, fmt.Errorf("Failed to resolve alias %q on %s: %w", src.Alias, src.Server, err)
-		}
+	// As in LXD, the fingerprint field may hold an alias (lxc image copy
+	// --auto-update sends the alias there so that it is recorded): try the
+	// name as an alias first.
+	name := src.Alias
+	if name == "" {
+		name = src.Fingerprint
+	}
+	fp := name
+	if alias, _, err := c.GetImageAlias(ctx, name); err == nil {
 		fp = alias.Target
+	} else if src.Fingerprint == "" {
+		return api.Image{}, fmt.Errorf("Failed to resolve alias %q on %s: %w", name, src.Server, err)
 	}
 	info, _, err := c.GetImageSecret(ctx, fp, src.Secret)
 	if err != nil {
@@ -99,16 +104,12 @@ func (s *Service) pull(ctx context.Context, op *operations.Op, project string, r
 	if existing, err := s.row(ctx, project, info.Fingerprint); err == nil {
 		return render(existing), nil
 	}
-	alias := src.Alias
-	if alias == "" {
-		alias = info.Fingerprint
-	}
 	opts := ImportOpts{
 		Project: project, Filename: info.Filename, Public: req.Public, AutoUpdate: req.AutoUpdate,
 		Properties: merge(info.Properties, req.Properties), Profiles: req.Profiles, ExpiresAt: req.ExpiresAt,
 		Aliases: req.Aliases, Fingerprint: info.Fingerprint, CreatedAt: info.CreatedAt,
 		Source: map[string]string{"server": src.Server, "protocol": "lxd", "certificate": src.Certificate,
-			"alias": alias, "image_type": info.Type, "project": src.Project},
+			"alias": name, "image_type": info.Type, "project": src.Project},
 	}
 	return s.download(ctx, op, c, info, src.Secret, opts, who)
 }

@@ -165,7 +165,8 @@ func render(i db.Image) api.Image {
 	for _, a := range i.Aliases {
 		out.Aliases = append(out.Aliases, api.ImageAlias{Name: a.Name, Description: a.Description})
 	}
-	if src := i.Source; src["server"] != "" {
+	// LXD shows where an image updates from only for auto-update images.
+	if src := i.Source; src["server"] != "" && i.AutoUpdate {
 		out.UpdateSource = &api.ImageSource{Alias: src["alias"], Certificate: src["certificate"], Protocol: src["protocol"],
 			Server: src["server"], ImageType: src["image_type"]}
 	}

@@ -30,6 +30,7 @@ func (c *Client) GetImageFingerprints(ctx context.Context) ([]string, error) {
 	}
 	out := make([]string, 0, len(urls))
 	for _, u := range urls {
+		u, _, _ = strings.Cut(u, "?")
 		out = append(out, u[strings.LastIndex(u, "/")+1:])
 	}
 	return out, nil
