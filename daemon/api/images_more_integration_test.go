@@ -374,3 +374,33 @@ func TestImageCopyAutoUpdate(t *testing.T) {
 func TestReferenceImageCopyAutoUpdate(t *testing.T) {
 	scenarioImageCopyAutoUpdate(t, daemontest.Start(t), daemontest.StartReference(t))
 }
+
+// scenarioImageVM: a split image whose rootfs is a qcow2 disk is a
+// virtual-machine image (image_types); it exports as it was imported.
+func scenarioImageVM(t *testing.T, d *daemontest.Daemon) {
+	dir := t.TempDir()
+	files := buildTestImages(t)
+	disk := filepath.Join(dir, "disk.qcow2")
+	if out, err := exec.Command("qemu-img", "create", "-f", "qcow2", disk, "16M").CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img (install qemu-utils): %v: %s", err, out)
+	}
+	fp := lxcImport(t, d, files.Meta, disk, "--alias", "vm")
+	img := imageByFP(t, d.Client, fp)
+	if img.Type != "virtual-machine" || fp != sha256Files(t, files.Meta, disk) {
+		t.Fatalf("VM image: %+v", img)
+	}
+	if al, _, err := d.Client.GetImageAlias(context.Background(), "vm"); err != nil || al.Type != "virtual-machine" {
+		t.Fatalf("VM alias: %+v %v", al, err)
+	}
+	if list := d.MustLXC(t, "image", "list", "--format", "csv", "-c", "lt"); !strings.Contains(list, "vm,VIRTUAL-MACHINE") {
+		t.Fatalf("image list:\n%s", list)
+	}
+	d.MustLXC(t, "image", "export", "vm", filepath.Join(dir, "out"))
+	if sha256Files(t, filepath.Join(dir, "out"), filepath.Join(dir, "out.root")) != fp {
+		t.Fatal("exported VM image differs")
+	}
+}
+
+func TestImageVM(t *testing.T) { scenarioImageVM(t, daemontest.Start(t)) }
+
+func TestReferenceImageVM(t *testing.T) { scenarioImageVM(t, daemontest.StartReference(t)) }

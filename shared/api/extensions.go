@@ -35,6 +35,7 @@ var ExtensionList = []Extension{
 	{"images_push_relay", "TestImageCopyPush"},
 	{"image_source_project", "TestImageProjects"},
 	{"images_target_project", "TestImageProjects"},
+	{"image_types", "TestImageVM"},
 }
 
 // Extensions returns the extension names for GET /1.0.
