@@ -171,6 +171,9 @@ func (t *Tx) ImageByFingerprintPrefix(ctx context.Context, project, prefix strin
 // CreateImage inserts img into its project, links its profiles (looked up
 // in profileProject) and records memberID as holding the files.
 func (t *Tx) CreateImage(ctx context.Context, img Image, profileProject string, memberID int64) (int64, error) {
+	if img.UploadedAt.Time.IsZero() {
+		img.UploadedAt.Time = time.Now().UTC()
+	}
 	res, err := t.Exec(ctx, `INSERT INTO images (project_id, fingerprint, filename, size, public, auto_update, cached,
 		architecture, type, created_at, expires_at, uploaded_at, last_used_at, properties, source)
 		SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM projects WHERE name = ?`,
