@@ -27,10 +27,14 @@ type tarEntry struct {
 	major, minor     int64
 }
 
-func treg(name, body string) tarEntry    { return tarEntry{name: name, body: body, typ: tar.TypeReg} }
-func tdir(name string) tarEntry          { return tarEntry{name: name, typ: tar.TypeDir} }
-func tsym(name, target string) tarEntry  { return tarEntry{name: name, link: target, typ: tar.TypeSymlink} }
-func thard(name, target string) tarEntry { return tarEntry{name: name, link: target, typ: tar.TypeLink} }
+func treg(name, body string) tarEntry { return tarEntry{name: name, body: body, typ: tar.TypeReg} }
+func tdir(name string) tarEntry       { return tarEntry{name: name, typ: tar.TypeDir} }
+func tsym(name, target string) tarEntry {
+	return tarEntry{name: name, link: target, typ: tar.TypeSymlink}
+}
+func thard(name, target string) tarEntry {
+	return tarEntry{name: name, link: target, typ: tar.TypeLink}
+}
 
 func tarGz(t *testing.T, entries []tarEntry) []byte {
 	t.Helper()
@@ -108,7 +112,7 @@ func TestImageHostileUploads(t *testing.T) {
 		meta   []byte
 		rootfs []byte // split upload when set
 	}{
-		{"dotdot", tarGz(t, []tarEntry{meta, tdir("rootfs/"), treg("rootfs/../../../.." + pwned, "x")}), nil},
+		{"dotdot", tarGz(t, []tarEntry{meta, tdir("rootfs/"), treg("rootfs/../../../.."+pwned, "x")}), nil},
 		{"absolute path", tarGz(t, []tarEntry{meta, treg(pwned, "x")}), nil},
 		{"absolute rootfs path", tarGz(t, []tarEntry{meta, tdir("rootfs/"), treg("/rootfs/etc/x", "x")}), nil},
 		{"symlink escape", tarGz(t, []tarEntry{meta, tdir("rootfs/"), tsym("rootfs/x", outside), treg("rootfs/x/pwned", "x")}), nil},
@@ -121,7 +125,7 @@ func TestImageHostileUploads(t *testing.T) {
 		{"template name escape", tarGz(t, []tarEntry{treg("metadata.yaml", badTemplate)}), nil},
 		{"no metadata", tarGz(t, []tarEntry{tdir("rootfs/"), treg("rootfs/f", "x")}), nil},
 		{"not an archive", []byte(strings.Repeat("garbage ", 200)), nil},
-		{"split rootfs dotdot", tarGz(t, []tarEntry{meta}), tarGz(t, []tarEntry{treg("../.." + pwned, "x")})},
+		{"split rootfs dotdot", tarGz(t, []tarEntry{meta}), tarGz(t, []tarEntry{treg("../.."+pwned, "x")})},
 		{"split rootfs symlink escape", tarGz(t, []tarEntry{meta}), tarGz(t, []tarEntry{tsym("x", outside), treg("x/pwned", "x")})},
 		{"split squashfs device node", tarGz(t, []tarEntry{meta}), hostileSquashfs(t)},
 	}
