@@ -71,6 +71,12 @@ func scenarioImageImportExport(t *testing.T, d *daemontest.Daemon) {
 	if want := lxdETag(t, []any{img.Public, img.AutoUpdate, img.Properties}); etag != want {
 		t.Errorf("image ETag %s, want %s", etag, want)
 	}
+	status, r := rawQuery(t, d, "GET", "/1.0/images?filter=fingerprint+eq+"+fpSplit, "", nil)
+	var filtered []string
+	_ = r.MetadataAsStruct(&filtered)
+	if status != 200 || len(filtered) != 1 || filtered[0] != "/1.0/images/"+fpSplit {
+		t.Errorf("filtered list: %d %v", status, filtered)
+	}
 	checkExports(t, d, files, fpUnified, fpSplit)
 }
 

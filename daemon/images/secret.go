@@ -106,10 +106,13 @@ func (s *Service) ValidSecret(ctx context.Context, project, fp, secret string) b
 	return err == nil && row.Fingerprint == t.fingerprint
 }
 
-// consumeSecret ends the download token after a successful export.
+// consumeSecret ends the download token after a successful export; the
+// operation ends Cancelled, as in LXD. Unlike LXD (which accepts a used
+// secret for as long as the finished operation is kept), the secret then
+// opens nothing any more.
 func (s *Service) consumeSecret(secret string) {
 	if t := s.findToken(secret, downloadToken); t != nil {
-		s.completeToken(t)
+		_ = t.op.Cancel()
 	}
 }
 
