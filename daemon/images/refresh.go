@@ -138,12 +138,18 @@ func (s *Service) RefreshAll(ctx context.Context) (int, error) {
 	return n, op.Wait(ctx)
 }
 
-// Run is the background task: auto-update every
+// Run is the background task: first the removal of orphaned files, then
+// auto-update every
 // images.auto_update_interval (re-read every minute, or every interval when
 // shorter, so changes apply live) and pruning of expired cached images
 // every hour. It returns when ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	log := logctx.From(ctx).WithField("component", "images")
+	if n, err := s.removeOrphans(ctx); err != nil {
+		log.WithError(err).Warn("Failed to remove orphaned image files")
+	} else if n > 0 {
+		log.WithField("files", n).Info("Removed orphaned image files")
+	}
 	lastUpdate, lastPrune := timeNow(), time.Time{}
 	for {
 		interval := s.o.Settings().AutoUpdateInterval

@@ -400,3 +400,24 @@ func TestNormaliseArch(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoveOrphans(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	img, err := f.upload(t, UploadRequest{Body: open(t, busybox(t).Unified), ImportOpts: ImportOpts{Project: "default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := strings.Repeat("ab", 32)
+	for _, name := range []string{orphan, orphan + ".rootfs", "README"} {
+		if err := os.WriteFile(filepath.Join(f.dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := f.svc.removeOrphans(ctx); n != 2 || err != nil {
+		t.Fatalf("removed %d: %v", n, err)
+	}
+	if left := strings.Join(f.files(t), " "); left != img.Fingerprint+" README" && left != "README "+img.Fingerprint {
+		t.Fatalf("left %v", left)
+	}
+}

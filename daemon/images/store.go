@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/images/imagefile"
 )
 
@@ -217,6 +218,41 @@ func (s *Service) cleanStaging() error {
 		}
 	}
 	return nil
+}
+
+// removeOrphans deletes image files no row refers to: what a crash between
+// placing the files and recording the image leaves behind.
+func (s *Service) removeOrphans(ctx context.Context) (int, error) {
+	s.filesMu.Lock()
+	defer s.filesMu.Unlock()
+	known := map[string]bool{}
+	err := s.o.DB.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		fps, err := tx.QueryStrings(ctx, "SELECT DISTINCT fingerprint FROM images")
+		for _, fp := range fps {
+			known[fp] = true
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	entries, err := os.ReadDir(s.o.Dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		fp := strings.TrimSuffix(name, ".rootfs")
+		if strings.HasPrefix(name, stagingPrefix) || known[fp] || len(fp) != 64 {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.o.Dir, name)); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // rateTracker formats download progress as LXD's clients show it.
