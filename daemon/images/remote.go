@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/lxdng/lxd/daemon/images/imagefile"
@@ -102,6 +103,8 @@ func (s *Service) pull(ctx context.Context, op *operations.Op, project string, r
 		return api.Image{}, fmt.Errorf("Failed to get image %q from %s: %w", fp, src.Server, err)
 	}
 	if existing, err := s.row(ctx, project, info.Fingerprint); err == nil {
+		// Already here: the copy succeeds without downloading, as in LXD.
+		op.SetMetadata(map[string]any{"fingerprint": existing.Fingerprint, "size": strconv.FormatInt(existing.Size, 10)})
 		return render(existing), nil
 	}
 	opts := ImportOpts{
