@@ -39,6 +39,7 @@ type Deps struct {
 	Profiles  ProfileService
 	Networks  NetworkService
 	Storage   StorageService
+	Images    ImageService
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource
@@ -73,6 +74,7 @@ func New(d Deps) http.Handler {
 			profileRoutes(r, d)
 			networkRoutes(r, d)
 			storageRoutes(r, d)
+			imageRoutes(r, d)
 			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)

@@ -86,6 +86,14 @@ var ExtensionList = []Extension{
 	{"devlxd_events", "TestDevlxd"},
 	{"devlxd_images", "TestDevlxdImages"},
 	{"restrict_devlxd", "TestDevlxd"},
+	{"image_create_aliases", "TestImageCreateAliases"},
+	{"image_force_refresh", "TestImageRefresh"},
+	{"images_expiry", "TestImageExpiryAndProfiles"},
+	{"image_profiles", "TestImageExpiryAndProfiles"},
+	{"images_push_relay", "TestImageCopyPush"},
+	{"image_source_project", "TestImageProjects"},
+	{"images_target_project", "TestImageProjects"},
+	{"image_types", "TestImageVM"},
 }
 
 // Extensions returns the extension names for GET /1.0.
