@@ -47,6 +47,8 @@ type Daemon struct {
 	member  db.Member
 	handler http.Handler
 	servers *listeners
+	front   *frontHandler
+	cluster *clustering
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -92,6 +94,17 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("Failed to load server certificate: %w", err)
 	}
+	if d.cluster, err = newClustering(d); err != nil {
+		return err
+	}
+	// A clustered member serves database traffic on its HTTPS listener, so
+	// the listener comes up before the database (see listenEarly).
+	d.front = newFrontHandler(d.cluster)
+	d.servers = newListeners(d.front, d.cert, d.log)
+	bound, err := d.listenEarly(ctx)
+	if err != nil {
+		return err
+	}
 	if err := d.openDatabase(ctx); err != nil {
 		return err
 	}
@@ -101,28 +114,63 @@ func (d *Daemon) start(ctx context.Context) error {
 	if d.trust, err = trust.New(ctx, d.db, d.path("server.ca"), d.path("server.crl")); err != nil {
 		return err
 	}
+	if kp := d.cluster.m.Transport.Certificate(); kp != nil {
+		d.trust.SetClusterCertificate(kp.Fingerprint)
+	}
 	d.hub = events.NewHub(1024)
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
 	d.env = newEnvironment(d)
+	d.cluster.registerResolvers()
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db),
+		Lifecycle: d, Projects: projects.New(d.db), Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
 	})
-	d.servers = newListeners(d.handler, d.cert, d.log)
+	d.front.set(d.handler)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
 		return err
 	}
 	d.config.OnChange(d.servers.applyConfig)
-	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
+	if err := d.servers.applyConfig(ctx, bound, d.config.Snapshot()); err != nil {
+		return err
+	}
+	if self, clustered := d.cluster.m.Self(); clustered {
+		return d.cluster.becomeClustered(ctx, self)
+	}
+	return nil
 }
 
-// openDatabase starts dqlite, migrates the schema and records this member.
+// listenEarly binds the HTTPS listeners of a clustered member from
+// daemon.yaml, presenting the cluster certificate, and returns the config
+// they were bound for.
+func (d *Daemon) listenEarly(ctx context.Context) (config.Snapshot, error) {
+	local := localSnapshot(d.path("daemon.yaml"))
+	if d.cluster.clusterAddress(local) == "" {
+		return config.NewSnapshot(nil), nil
+	}
+	d.servers.setCertificate(d.cluster.m.Transport.Certificate())
+	bound := config.NewSnapshot(map[string]string{
+		"core.https_address": local["core.https_address"], "cluster.https_address": local["cluster.https_address"],
+	})
+	return bound, d.servers.applyConfig(ctx, config.NewSnapshot(nil), bound)
+}
+
+// openDatabase starts dqlite (standalone, or as a cluster member reached
+// through the HTTPS listener), migrates the schema and records this member.
 func (d *Daemon) openDatabase(ctx context.Context) error {
+	address := d.cluster.clusterAddress(localSnapshot(d.path("daemon.yaml")))
+	opts := db.Options{Log: d.log.WithField("component", "db")}
+	if address != "" {
+		opts = d.cluster.m.DatabaseOptions(canonicalAddress(address), nil)
+	}
 	var err error
-	d.db, err = db.Open(ctx, d.path("database"), db.Options{Log: d.log.WithField("component", "db")})
+	d.db, err = db.Open(ctx, d.path("database"), opts)
 	if err != nil {
 		return err
+	}
+	d.cluster.attach(d.db)
+	if address != "" {
+		return d.cluster.openMember(ctx, canonicalAddress(address))
 	}
 	if _, err := d.db.Migrate(ctx); err != nil {
 		return err
@@ -139,12 +187,14 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 				return err
 			}
 			d.member = m
+			d.cluster.m.SetSelf(m, false)
 			return nil
 		}
 		// Standalone: the only member is us. Clustering replaces this.
 		d.member = members[0]
 		d.member.SchemaVersion = db.SchemaVersion()
 		d.member.APIExtensions = len(d.envExtensions())
+		d.cluster.m.SetSelf(d.member, false)
 		return tx.UpdateMember(ctx, d.member)
 	})
 }
@@ -152,6 +202,9 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 // stop shuts every part down in reverse order of start.
 func (d *Daemon) stop(ctx context.Context) {
 	d.ready.Store(false)
+	if d.cluster != nil {
+		d.cluster.leave(ctx)
+	}
 	if d.servers != nil {
 		d.servers.closeAll()
 	}
