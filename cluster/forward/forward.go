@@ -142,4 +142,3 @@ func (f *Forwarder) Client(ctx context.Context, name string) (*client.Client, er
 	}
 	return PeerClient(m.Address, f.Cert(), 30*time.Second)
 }
-

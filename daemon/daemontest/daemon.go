@@ -36,6 +36,7 @@ type Daemon struct {
 	Client  *client.Client
 	cmd     *exec.Cmd
 	logPath string
+	env     []string // extra environment of the daemon process
 	t       testing.TB
 }
 
@@ -87,6 +88,9 @@ type Options struct {
 	// Setup runs on the empty LXD_DIR before the daemon starts (e.g. to
 	// install server.ca for PKI mode).
 	Setup func(dir string)
+	// Env is added to the daemon's environment (e.g. a short cluster
+	// heartbeat interval).
+	Env []string
 }
 
 // Start runs our daemon in a temporary LXD_DIR and stops it at cleanup.
@@ -111,7 +115,7 @@ func StartWith(t testing.TB, o Options) *Daemon {
 	if err := os.Chmod(base, 0o711); err != nil {
 		t.Fatal(err)
 	}
-	d := &Daemon{Kind: o.Kind, Dir: filepath.Join(base, "lxd"), ConfDir: filepath.Join(base, "conf"), t: t}
+	d := &Daemon{Kind: o.Kind, Dir: filepath.Join(base, "lxd"), ConfDir: filepath.Join(base, "conf"), env: o.Env, t: t}
 	for _, dir := range []string{d.Dir, d.ConfDir} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			t.Fatal(err)
@@ -133,30 +137,32 @@ func StartWith(t testing.TB, o Options) *Daemon {
 
 func (d *Daemon) launch() {
 	t := d.t
-	bin := ""
-	switch d.Kind {
-	case Ours:
-		bin = Binary(t, "lxd")
-	case Reference:
-		bin = require(t, "lxd", "lxd")
-		if _, err := os.Stat("/usr/bin/lxd"); err == nil {
-			bin = "/usr/bin/lxd"
-		}
-	}
 	d.logPath = filepath.Join(filepath.Dir(d.Dir), "lxd.log")
 	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	d.cmd = exec.Command(bin, "--group", "root", "--debug")
-	d.cmd.Env = append(os.Environ(), "LXD_DIR="+d.Dir)
-	d.cmd.Stdout, d.cmd.Stderr = logf, logf
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	d.cmd = d.command(logf)
 	if err := d.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
+		t.Fatalf("start %s: %v", d.cmd.Path, err)
 	}
 	d.waitReady(60 * time.Second)
+}
+
+// command builds the daemon's command line, logging to logf.
+func (d *Daemon) command(logf *os.File) *exec.Cmd {
+	bin := "/usr/bin/lxd"
+	if d.Kind == Ours {
+		bin = Binary(d.t, "lxd")
+	} else if _, err := os.Stat(bin); err != nil {
+		bin = require(d.t, "lxd", "lxd")
+	}
+	cmd := exec.Command(bin, "--group", "root", "--debug")
+	cmd.Env = append(append(os.Environ(), "LXD_DIR="+d.Dir), d.env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
 }
 
 func (d *Daemon) waitReady(timeout time.Duration) {
