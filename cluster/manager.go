@@ -27,6 +27,11 @@ const HeartbeatEnv = "LXD_CLUSTER_HEARTBEAT_INTERVAL"
 // DefaultHeartbeatInterval is LXD's.
 const DefaultHeartbeatInterval = 10 * time.Second
 
+// NetworkLatency is the latency members' database nodes assume: raft
+// elects a new leader 1.5 to 3s after losing one (dqlite's default, 3 to
+// 6s, made a leader loss visible for too long).
+var NetworkLatency = 100 * time.Millisecond
+
 // HeartbeatInterval returns the interval in effect.
 func HeartbeatInterval() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv(HeartbeatEnv)); err == nil && d > 0 {
@@ -92,7 +97,7 @@ func (m *Manager) DatabaseOptions(address string, join []string) db.Options {
 		Address: address, Join: join,
 		Dial: m.Transport.Dial, Accept: m.Transport.NewAcceptChannel(),
 		Voters: m.configInt("cluster.max_voters", 3), StandBys: m.configInt("cluster.max_standby", 2),
-		RolesFrequency: m.Interval, Log: m.Log.WithField("component", "db"),
+		RolesFrequency: m.Interval, NetworkLatency: NetworkLatency, Log: m.Log.WithField("component", "db"),
 	}
 }
 

@@ -37,6 +37,9 @@ type Options struct {
 	// RolesFrequency is how often the node refreshes its list of database
 	// nodes and, on the leader, adjusts roles (go-dqlite default 30s).
 	RolesFrequency time.Duration
+	// NetworkLatency tunes raft's heartbeat and election timeouts (3x and
+	// 15x it); 0 keeps dqlite's defaults (election after 3s).
+	NetworkLatency time.Duration
 	Log            *logrus.Entry
 }
 
@@ -92,6 +95,9 @@ func startNode(ctx context.Context, dir string, o Options) (*app.App, *sql.DB, e
 	}
 	if o.StandBys > 0 {
 		opts = append(opts, app.WithStandBys(o.StandBys))
+	}
+	if o.NetworkLatency > 0 {
+		opts = append(opts, app.WithNetworkLatency(o.NetworkLatency))
 	}
 	if o.RolesFrequency > 0 {
 		opts = append(opts, app.WithRolesAdjustmentFrequency(o.RolesFrequency))
