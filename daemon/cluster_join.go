@@ -55,31 +55,43 @@ func (c *clustering) startJoin(ctx context.Context, put api.ClusterPut) (*operat
 	if err := c.m.CheckJoiner(ctx); err != nil {
 		return nil, err
 	}
+	// Being accepted is quick and its refusals (token, name, address) are
+	// the caller's errors: answer them directly; the database join runs in
+	// the operation.
+	c.joining.Lock()
+	resp, err := c.accepted(ctx, plan)
+	if err != nil {
+		c.joining.Unlock()
+		return nil, err
+	}
 	return c.d.ops.Start(ctx, operations.Spec{
 		Description: "Joining cluster", Resources: map[string][]string{"cluster": nil},
 	}, func(opCtx context.Context, op *operations.Op) error {
-		return c.join(opCtx, plan)
+		defer c.joining.Unlock()
+		return c.join(opCtx, plan, resp)
 	})
 }
 
-// join performs a join: fetch and check the cluster certificate, listen on
-// our address, be accepted by a member, then replace our database with the
-// cluster's.
-func (c *clustering) join(ctx context.Context, plan joinPlan) error {
-	c.joining.Lock()
-	defer c.joining.Unlock()
+// accepted fetches and checks the cluster certificate, listens on our
+// address and asks a member to accept us.
+func (c *clustering) accepted(ctx context.Context, plan joinPlan) (cluster.AcceptResponse, error) {
 	certPEM, err := c.clusterCertificate(ctx, plan)
 	if err != nil {
-		return err
+		return cluster.AcceptResponse{}, err
 	}
-	if err := c.listenFor(ctx, plan.address); err != nil {
-		return err
+	undo, err := c.listenFor(ctx, plan.address)
+	if err != nil {
+		return cluster.AcceptResponse{}, err
 	}
 	resp, err := c.askToJoin(ctx, plan, certPEM)
 	if err != nil {
-		_ = c.d.config.Patch(context.WithoutCancel(ctx), map[string]string{"cluster.https_address": ""})
-		return err
+		_ = c.d.config.Patch(context.WithoutCancel(ctx), undo)
 	}
+	return resp, err
+}
+
+// join replaces our database with the cluster's once accepted.
+func (c *clustering) join(ctx context.Context, plan joinPlan, resp cluster.AcceptResponse) error {
 	if err := writeKeyPair(c.d.path("cluster.crt"), c.d.path("cluster.key"), resp); err != nil {
 		return err
 	}
@@ -136,13 +148,16 @@ func (c *clustering) clusterCertificate(ctx context.Context, plan joinPlan) ([]b
 }
 
 // listenFor makes this server listen on its cluster address (and on
-// core.https_address too when that is unset).
-func (c *clustering) listenFor(ctx context.Context, address string) error {
+// core.https_address too when that is unset); undo reverts it.
+func (c *clustering) listenFor(ctx context.Context, address string) (undo map[string]string, err error) {
+	snap := c.d.config.Snapshot()
 	changes := map[string]string{"cluster.https_address": address}
-	if c.d.config.Snapshot().Get("core.https_address") == "" {
+	undo = map[string]string{"cluster.https_address": snap.Get("cluster.https_address")}
+	if snap.Get("core.https_address") == "" {
 		changes["core.https_address"] = address
+		undo["core.https_address"] = ""
 	}
-	return c.d.config.Patch(ctx, changes)
+	return undo, c.d.config.Patch(ctx, changes)
 }
 
 // askToJoin asks the existing members, in order, to accept us.
