@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -294,6 +295,9 @@ func (m *Manager) UpdateMember(ctx context.Context, current api.ClusterMember, p
 	if put.FailureDomain == "" {
 		return api.InternalError("Update failure domain: Failure domain name can't be empty")
 	}
+	if err := validateMemberConfig(put.Config); err != nil {
+		return err
+	}
 	return m.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		row, err := tx.MemberByName(ctx, current.ServerName)
 		if err != nil {
@@ -327,6 +331,23 @@ func (m *Manager) RenameMember(ctx context.Context, name, newName string) error 
 	if self, clustered := m.Self(); self.Name == name {
 		self.Name = newName
 		m.SetSelf(self, clustered)
+	}
+	return nil
+}
+
+// validateMemberConfig checks a member's config keys: scheduler.instance
+// (all, manual or group) and free-form user.* keys.
+func validateMemberConfig(cfg map[string]string) error {
+	for k, v := range cfg {
+		switch {
+		case strings.HasPrefix(k, "user."):
+		case k == "scheduler.instance":
+			if v != "" && v != "all" && v != "manual" && v != "group" {
+				return api.BadRequest("Invalid value for cluster member configuration key %q: %q (all, manual or group)", k, v)
+			}
+		default:
+			return api.BadRequest("Invalid cluster member configuration key %q", k)
+		}
 	}
 	return nil
 }
