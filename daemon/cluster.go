@@ -157,6 +157,13 @@ func (c *clustering) stopLoops() {
 func (c *clustering) tick(ctx context.Context, members []db.Member) {
 	self, _ := c.m.Self()
 	var peers []eventsync.Peer
+	addresses := make([]string, 0, len(members))
+	for _, m := range members {
+		addresses = append(addresses, m.Address)
+	}
+	if err := c.m.Store.SavePeers(addresses); err != nil {
+		c.d.log.WithError(err).Debug("Failed to save the member addresses")
+	}
 	for _, m := range members {
 		if m.ID == self.ID {
 			if m.Name != self.Name {

@@ -102,6 +102,7 @@ func (c *clustering) join(ctx context.Context, plan joinPlan, resp cluster.Accep
 	if err != nil {
 		return err
 	}
+	c.savePeers(ctx)
 	c.reload()
 	if err := c.becomeClustered(ctx, self); err != nil {
 		return err
@@ -205,6 +206,7 @@ func (c *clustering) Accept(ctx context.Context, req cluster.AcceptRequest) (clu
 		return resp, err
 	}
 	found.consume(ctx)
+	c.savePeers(ctx)
 	certPEM, err := os.ReadFile(c.d.path("cluster.crt"))
 	if err != nil {
 		return resp, err
@@ -362,4 +364,23 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// savePeers records every member's address for the next start of the
+// database node (see db.Store.SavePeers).
+func (c *clustering) savePeers(ctx context.Context) {
+	var addresses []string
+	err := c.m.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		members, err := tx.Members(ctx)
+		for _, m := range members {
+			addresses = append(addresses, m.Address)
+		}
+		return err
+	})
+	if err == nil {
+		err = c.m.Store.SavePeers(addresses)
+	}
+	if err != nil {
+		c.d.log.WithError(err).Debug("Failed to save the member addresses")
+	}
 }

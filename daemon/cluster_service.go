@@ -224,6 +224,13 @@ func (c *clustering) Heartbeat(ctx context.Context, hb cluster.Heartbeat) error 
 	if !c.Enabled() {
 		return api.BadRequest("This server is not clustered")
 	}
+	addresses := make([]string, 0, len(hb.Members))
+	for _, m := range hb.Members {
+		addresses = append(addresses, m.Address)
+	}
+	if len(addresses) > 0 {
+		_ = c.m.Store.SavePeers(addresses)
+	}
 	go c.reload()
 	return nil
 }

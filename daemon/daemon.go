@@ -101,6 +101,11 @@ func (d *Daemon) start(ctx context.Context) error {
 	// the listener comes up before the database (see listenEarly).
 	d.front = newFrontHandler(d.cluster)
 	d.servers = newListeners(d.front, d.cert, d.log)
+	// The unix socket answers 503 until the API is up (or while the
+	// version gate holds this member).
+	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
+		return err
+	}
 	bound, err := d.listenEarly(ctx)
 	if err != nil {
 		return err
@@ -127,9 +132,6 @@ func (d *Daemon) start(ctx context.Context) error {
 		Lifecycle: d, Projects: projects.New(d.db), Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
 	})
 	d.front.set(d.handler)
-	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
-		return err
-	}
 	d.config.OnChange(d.servers.applyConfig)
 	if err := d.servers.applyConfig(ctx, bound, d.config.Snapshot()); err != nil {
 		return err

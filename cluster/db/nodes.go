@@ -195,3 +195,57 @@ func writeFile(path string, data []byte) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// peersFile lists the addresses of every member, kept up to date by the
+// cluster layer (SavePeers) while the node runs. dqlite's own node store
+// (cluster.yaml) is refreshed only every few seconds and only with the
+// current raft configuration; a node restarting with a stale one may know
+// no reachable voter. Before starting, the peers are merged into it.
+const peersFile = "peers.yaml"
+
+// SavePeers records the members' addresses next to the database.
+func (s *Store) SavePeers(addresses []string) error {
+	data, err := yaml.Marshal(addresses)
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(s.dir, peersFile), data)
+}
+
+// mergePeers adds the saved peer addresses missing from cluster.yaml.
+func mergePeers(dir string) error {
+	data, err := os.ReadFile(filepath.Join(dir, peersFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var addresses []string
+	if err := yaml.Unmarshal(data, &addresses); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cluster.yaml")); err != nil {
+		return nil // a fresh node: go-dqlite creates its store
+	}
+	store, err := client.NewYamlNodeStore(filepath.Join(dir, "cluster.yaml"))
+	if err != nil {
+		return err
+	}
+	nodes, _ := store.Get(context.Background())
+	known := map[string]bool{}
+	for _, n := range nodes {
+		known[n.Address] = true
+	}
+	changed := false
+	for _, a := range addresses {
+		if !known[a] {
+			nodes = append(nodes, Node{Address: a, Role: client.Spare})
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return store.Set(context.Background(), nodes)
+}

@@ -80,6 +80,11 @@ func startNode(ctx context.Context, dir string, o Options) (*app.App, *sql.DB, e
 	if err != nil {
 		return nil, nil, err
 	}
+	if o.Dial != nil && len(o.Join) == 0 {
+		if err := mergePeers(dir); err != nil {
+			return nil, nil, fmt.Errorf("Failed to update the database node list: %w", err)
+		}
+	}
 	opts := []app.Option{
 		app.WithAddress(addr),
 		app.WithLogFunc(dqliteLogger(o.Log)),

@@ -261,3 +261,22 @@ func readFile(path string) string {
 	data, _ := os.ReadFile(filepath.Clean(path))
 	return string(data)
 }
+
+// StartNoWait launches the (stopped) daemon with env and returns without
+// waiting for it to be ready (e.g. a member held by the version gate).
+func (d *Daemon) StartNoWait(env []string) {
+	t := d.t
+	d.env = env
+	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	d.cmd = d.command(logf)
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WaitReady waits until the daemon answers GET /1.0.
+func (d *Daemon) WaitReady(timeout time.Duration) { d.waitReady(timeout) }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -230,8 +231,12 @@ func (d *Daemon) dumpLog() {
 		return
 	}
 	lines := strings.Split(string(data), "\n")
-	if len(lines) > 80 {
-		lines = lines[len(lines)-80:]
+	keep := 80
+	if n, err := strconv.Atoi(os.Getenv("LXDNG_TEST_LOG_LINES")); err == nil && n > 0 {
+		keep = n
+	}
+	if len(lines) > keep {
+		lines = lines[len(lines)-keep:]
 	}
 	for i, l := range lines {
 		if len(l) > 400 {
