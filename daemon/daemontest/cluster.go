@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -141,16 +142,30 @@ func (c *TestCluster) JoinPut(t testing.TB, m *Member, tok string) api.ClusterPu
 	}
 }
 
-// Join adds m to the cluster and appends it to Members if absent.
+// Join adds m to the cluster and appends it to Members if absent. Ours
+// joins through a raw PUT /1.0/cluster; the reference through its own
+// `lxd init --preseed` (its client side first gets the joiner trusted).
 func (c *TestCluster) Join(t testing.TB, m *Member) {
 	t.Helper()
-	put := c.JoinPut(t, m, c.Token(t, m.Name))
-	op, err := m.Client.Do(context.Background(), http.MethodPut, "/1.0/cluster", put, "")
-	if err == nil {
-		err = op.Wait(context.Background())
-	}
-	if err != nil {
-		t.Fatalf("%s: join: %v", m.Name, err)
+	tok := c.Token(t, m.Name)
+	if m.Kind == Reference {
+		preseed := "cluster:\n  enabled: true\n  server_name: " + m.Name + "\n  server_address: " + m.Address +
+			"\n  cluster_address: " + c.Members[0].Address + "\n  cluster_token: " + tok + "\n  member_config: []\n"
+		cmd := exec.Command("/usr/bin/lxd", "init", "--preseed")
+		cmd.Env = append(os.Environ(), "LXD_DIR="+m.Dir)
+		cmd.Stdin = strings.NewReader(preseed)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: lxd init --preseed: %v\n%s", m.Name, err, out)
+		}
+	} else {
+		put := c.JoinPut(t, m, tok)
+		op, err := m.Client.Do(context.Background(), http.MethodPut, "/1.0/cluster", put, "")
+		if err == nil {
+			err = op.Wait(context.Background())
+		}
+		if err != nil {
+			t.Fatalf("%s: join: %v", m.Name, err)
+		}
 	}
 	for _, have := range c.Members {
 		if have == m {
