@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/cluster/forward"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // Notifier calls the same endpoint on the other members, for changes each
@@ -22,8 +23,9 @@ type Notifier struct {
 }
 
 // NotifyOnline calls method path with body on every other online member
-// concurrently. Offline members are skipped; the errors of members that
-// failed are joined, each naming its member.
+// concurrently, waiting for the operation of an async answer. Offline
+// members are skipped; the errors of members that failed are joined, each
+// naming its member.
 func (n *Notifier) NotifyOnline(ctx context.Context, method, path string, body any) error {
 	peers, err := n.M.OnlinePeers(ctx)
 	if err != nil {
@@ -71,8 +73,12 @@ func (n *Notifier) notify(ctx context.Context, peers []db.Member, method, path s
 		go func(p db.Member) {
 			defer wg.Done()
 			c, err := forward.PeerClient(p.Address, cert, timeout)
+			var op *client.Operation
 			if err == nil {
-				_, err = c.Do(ctx, method, path, body, "")
+				op, err = c.Do(ctx, method, path, body, "")
+			}
+			if err == nil && op != nil {
+				err = op.Wait(ctx) // an async answer: wait for its outcome
 			}
 			if err != nil {
 				mu.Lock()
