@@ -116,3 +116,28 @@ func waitStandalone(t *testing.T, m *daemontest.Member) {
 		t.Fatalf("%s still has cluster.crt", m.Name)
 	}
 }
+
+// TestClusterInitInteractive: `lxd init` answered like a user bootstraps a
+// cluster on one server and joins another with a token.
+func TestClusterInitInteractive(t *testing.T) {
+	env := daemontest.Options{Env: []string{daemontest.HeartbeatEnv}}
+	a := &daemontest.Member{Daemon: daemontest.StartWith(t, env), Name: "solo", Address: daemontest.NextAddress(t)}
+	b := &daemontest.Member{Daemon: daemontest.StartWith(t, env), Name: "second", Address: daemontest.NextAddress(t)}
+	runInit(t, a, "yes\n"+a.Address+"\nno\nsolo\nno\n")
+	checkClusteredServer(t, a, "solo")
+	c := &daemontest.TestCluster{Kind: daemontest.Ours, Members: []*daemontest.Member{a}}
+	runInit(t, b, "yes\n"+b.Address+"\nyes\n"+c.Token(t, "second")+"\nyes\nno\n")
+	c.Members = append(c.Members, b)
+	waitMembers(t, a, 2)
+	checkClusteredServer(t, b, "second")
+}
+
+func runInit(t *testing.T, m *daemontest.Member, answers string) {
+	t.Helper()
+	cmd := exec.Command(daemontest.Binary(t, "lxd"), "init")
+	cmd.Env = append(os.Environ(), "LXD_DIR="+m.Dir)
+	cmd.Stdin = strings.NewReader(answers)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lxd init: %v\n%s", err, out)
+	}
+}

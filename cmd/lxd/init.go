@@ -88,7 +88,11 @@ func runInit(ctx context.Context, f *initFlags) error {
 		}
 		return applyPreseed(ctx, c, p)
 	}
-	return errors.New("Interactive mode is not available: use --auto, --preseed or --dump")
+	p, err := askClustering(newAsker(os.Stdin, os.Stdout))
+	if err != nil {
+		return err
+	}
+	return applyPreseed(ctx, c, p)
 }
 
 // autoPreseed builds what --auto applies, leaving existing objects alone.
