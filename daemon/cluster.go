@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -196,7 +197,7 @@ func (c *clustering) peerEvent(e api.Event) {
 	switch {
 	case lc.Action == "config-updated":
 		go c.reload()
-	case len(lc.Action) > 12 && lc.Action[:12] == "certificate-":
+	case strings.HasPrefix(lc.Action, "certificate-"):
 		go c.reload()
 	}
 }

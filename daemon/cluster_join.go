@@ -64,12 +64,16 @@ func (c *clustering) startJoin(ctx context.Context, put api.ClusterPut) (*operat
 		c.joining.Unlock()
 		return nil, err
 	}
-	return c.d.ops.Start(ctx, operations.Spec{
+	op, err := c.d.ops.Start(ctx, operations.Spec{
 		Description: "Joining cluster", Resources: map[string][]string{"cluster": nil},
 	}, func(opCtx context.Context, op *operations.Op) error {
 		defer c.joining.Unlock()
 		return c.join(opCtx, plan, resp)
 	})
+	if err != nil {
+		c.joining.Unlock()
+	}
+	return op, err
 }
 
 // accepted fetches and checks the cluster certificate, listens on our
