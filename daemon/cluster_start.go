@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
+	"github.com/lxdng/lxd/daemon/config"
 )
 
 // ExtraExtensionsEnv is a hidden test knob: the number it holds is added to
@@ -114,4 +115,19 @@ func (c *clustering) leave(ctx context.Context) {
 	if err := c.m.Store.Handover(ctx); err != nil {
 		c.d.log.WithError(err).Warn("Failed to hand over database roles")
 	}
+}
+
+// listenEarly binds the HTTPS listeners of a clustered member from
+// daemon.yaml, presenting the cluster certificate, and returns the config
+// they were bound for.
+func (d *Daemon) listenEarly(ctx context.Context) (config.Snapshot, error) {
+	local := localSnapshot(d.path("daemon.yaml"))
+	if d.cluster.clusterAddress(local) == "" {
+		return config.NewSnapshot(nil), nil
+	}
+	d.servers.setCertificate(d.cluster.m.Transport.Certificate())
+	bound := config.NewSnapshot(map[string]string{
+		"core.https_address": local["core.https_address"], "cluster.https_address": local["cluster.https_address"],
+	})
+	return bound, d.servers.applyConfig(ctx, config.NewSnapshot(nil), bound)
 }

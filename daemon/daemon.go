@@ -142,21 +142,6 @@ func (d *Daemon) start(ctx context.Context) error {
 	return nil
 }
 
-// listenEarly binds the HTTPS listeners of a clustered member from
-// daemon.yaml, presenting the cluster certificate, and returns the config
-// they were bound for.
-func (d *Daemon) listenEarly(ctx context.Context) (config.Snapshot, error) {
-	local := localSnapshot(d.path("daemon.yaml"))
-	if d.cluster.clusterAddress(local) == "" {
-		return config.NewSnapshot(nil), nil
-	}
-	d.servers.setCertificate(d.cluster.m.Transport.Certificate())
-	bound := config.NewSnapshot(map[string]string{
-		"core.https_address": local["core.https_address"], "cluster.https_address": local["cluster.https_address"],
-	})
-	return bound, d.servers.applyConfig(ctx, config.NewSnapshot(nil), bound)
-}
-
 // openDatabase starts dqlite (standalone, or as a cluster member reached
 // through the HTTPS listener), migrates the schema and records this member.
 func (d *Daemon) openDatabase(ctx context.Context) error {
