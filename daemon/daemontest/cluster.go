@@ -16,7 +16,6 @@ import (
 
 	"github.com/lxdng/lxd/cluster/token"
 	"github.com/lxdng/lxd/shared/api"
-	"github.com/lxdng/lxd/shared/client"
 )
 
 // HeartbeatEnv shortens our daemons' cluster heartbeat (see
@@ -225,17 +224,6 @@ func (c *TestCluster) Member(name string) *Member {
 		}
 	}
 	return nil
-}
-
-// HTTPSClient connects to m over HTTPS with the client certificate of
-// confDir (an lxc LXD_CONF) pinned to the cluster certificate.
-func (m *Member) HTTPSClient(t testing.TB, certPEM []byte) *client.Client {
-	t.Helper()
-	c, err := client.ConnectHTTPS("https://"+m.Address, &client.Options{ServerCertPEM: certPEM, Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // RestartWithEnv restarts the daemon with extra environment.
