@@ -17,6 +17,7 @@ import (
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/cluster/eventsync"
 	"github.com/lxdng/lxd/cluster/forward"
+	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -167,9 +168,8 @@ func (c *clustering) tick(ctx context.Context, members []db.Member) {
 	}
 	for _, m := range members {
 		if m.ID == self.ID {
-			if m.Name != self.Name {
+			if m.Name != self.Name { // renamed through another member
 				c.m.SetSelf(m, true)
-				c.d.member = m
 				c.d.hub.SetLocation(m.Name)
 			}
 			continue
@@ -271,4 +271,13 @@ func removeLocalKey(path, key string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// guardAddress is a config applier: a member's cluster address is its
+// identity in the database and can't change while clustered.
+func (c *clustering) guardAddress(ctx context.Context, old, next config.Snapshot) error {
+	if c.Enabled() && old.Get("cluster.https_address") != next.Get("cluster.https_address") {
+		return api.BadRequest("Changing cluster.https_address is currently not supported")
+	}
+	return nil
 }

@@ -65,6 +65,12 @@ func TestClusterFormation(t *testing.T) {
 			return strings.TrimSpace(m3.MustLXC(t, "config", "get", "images.remote_cache_expiry")) == "7"
 		})
 	})
+	t.Run("address fixed", func(t *testing.T) {
+		r := m2.LXC(t, "config", "set", "cluster.https_address", "127.0.1.250:8443")
+		if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Changing cluster.https_address is currently not supported") {
+			t.Fatalf("changing cluster.https_address: exit %d: %s", r.ExitCode, r.Stderr)
+		}
+	})
 	t.Run("tokens", func(t *testing.T) {
 		m2.MustLXC(t, "cluster", "add", "m9")
 		if out := m1.MustLXC(t, "cluster", "list-tokens", "--format=csv"); !strings.Contains(out, "m9,") {

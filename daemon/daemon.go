@@ -132,6 +132,7 @@ func (d *Daemon) start(ctx context.Context) error {
 		Lifecycle: d, Projects: projects.New(d.db), Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
 	})
 	d.front.set(d.handler)
+	d.config.OnChange(d.cluster.guardAddress)
 	d.config.OnChange(d.servers.applyConfig)
 	if err := d.servers.applyConfig(ctx, bound, d.config.Snapshot()); err != nil {
 		return err
