@@ -57,13 +57,16 @@ func TestClusterFailover(t *testing.T) {
 	t.Logf("%s reported offline %s after the kill", leader.Name, time.Since(killed).Round(time.Second))
 
 	// Restarted, it catches up and is Online again.
+	restart := time.Now()
 	leader.Restart()
+	t.Logf("%s restarted in %s", leader.Name, time.Since(restart))
 	daemontest.Eventually(t, 30*time.Second, leader.Name+" online again", func() bool {
 		return memberOf(t, survivor, leader.Name).Status == api.ClusterMemberOnline
 	})
 	if v := strings.TrimSpace(leader.MustLXC(t, "config", "get", "images.remote_cache_expiry")); v != "4" {
 		t.Fatalf("restarted member sees images.remote_cache_expiry=%q", v)
 	}
+	t.Logf("%s online again %s after its restart", leader.Name, time.Since(restart))
 	srv, _, err := leader.Client.GetServer(ctx)
 	if err != nil || !srv.Environment.ServerClustered || srv.Environment.ServerName != leader.Name {
 		t.Fatalf("restarted member: %+v %v", srv.Environment, err)

@@ -110,6 +110,14 @@ func (c *clustering) leave(ctx context.Context) {
 	if !c.Enabled() || c.m.Store == nil {
 		return
 	}
+	// Without a reachable leader (the others are gone) there is nothing
+	// to hand over to: don't wait for one.
+	probe, cancelProbe := context.WithTimeout(ctx, 2*time.Second)
+	nodes, _, err := c.m.Store.Nodes(probe)
+	cancelProbe()
+	if err != nil || len(nodes) < 2 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := c.m.Store.Handover(ctx); err != nil {

@@ -197,6 +197,12 @@ func (d *Daemon) Stop() {
 	}
 	done := make(chan struct{})
 	go func() { _ = d.cmd.Wait(); close(done) }()
+	start := time.Now()
+	defer func() {
+		if took := time.Since(start); took > 3*time.Second {
+			d.t.Logf("%s took %s to stop", d, took.Round(time.Millisecond))
+		}
+	}()
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
