@@ -80,7 +80,7 @@ func (f *forwarder) listenUnixPath() error {
 			return fmt.Errorf("Failed to remove old socket %q: %w", p, err)
 		}
 	}
-	l, err := net.Listen("unix", name)
+	l, err := f.listenUnixAs(name)
 	if err != nil {
 		return fmt.Errorf("Failed to listen on %s: %w", p, err)
 	}
@@ -94,6 +94,33 @@ func (f *forwarder) listenUnixPath() error {
 		return fmt.Errorf("Failed to chmod %q: %w", p, err)
 	}
 	return nil
+}
+
+// listenUnixAs creates the socket inode. Inside the container it does so
+// with the container root's host ids as filesystem ids (of this thread
+// only: the namespace thread), as LXD's forwarder does from inside the
+// user namespace: an unprivileged container's root is an idmapped mount on
+// which the host's root has no id and may not create files.
+func (f *forwarder) listenUnixAs(name string) (net.Listener, error) {
+	if !f.listenInCtr {
+		return net.Listen("unix", name)
+	}
+	uid, err := f.ctr.uidMap.toHost(0)
+	if err != nil {
+		return nil, err
+	}
+	gid, err := f.ctr.gidMap.toHost(0)
+	if err != nil {
+		return nil, err
+	}
+	_ = unix.Setfsgid(int(gid))
+	_ = unix.Setfsuid(int(uid))
+	defer func() {
+		// Back to root's (and its capabilities) for chown and chmod.
+		_ = unix.Setfsuid(0)
+		_ = unix.Setfsgid(0)
+	}()
+	return net.Listen("unix", name)
 }
 
 // mapID maps a container id to the host; -1 (unset) stays -1.
@@ -161,14 +188,18 @@ func (f *forwarder) dialInContainer(a proxyconf.Address, ep string) (net.Conn, e
 	return connectFD(fd, sa)
 }
 
-// connectFD connects a non-blocking socket, waiting for an in-progress
-// connect through the runtime's poller, and returns it as a net.Conn.
+// connectFD connects a non-blocking socket and returns it as a net.Conn.
+// An in-progress connect is waited for with poll(2) on this goroutine's
+// thread rather than through the runtime's poller: registering the socket
+// before connect(2) gives a readiness event for the unconnected socket,
+// and registering it after may lose the completion to a race, while a
+// blocking poll has neither problem.
 func connectFD(fd int, sa unix.Sockaddr) (net.Conn, error) {
 	file := os.NewFile(uintptr(fd), "proxy-connect")
 	defer file.Close() // net.FileConn works on a duplicate
 	err := unix.Connect(fd, sa)
 	if errors.Is(err, unix.EINPROGRESS) {
-		err = waitConnected(file)
+		err = waitConnected(fd, dialTimeout)
 	}
 	if err != nil {
 		return nil, err
@@ -176,34 +207,33 @@ func connectFD(fd int, sa unix.Sockaddr) (net.Conn, error) {
 	return net.FileConn(file)
 }
 
-// waitConnected waits until the socket is writable, then reads the connect
-// outcome from SO_ERROR.
-func waitConnected(file *os.File) error {
-	rc, err := file.SyscallConn()
+// waitConnected waits until the connecting socket is writable (or failed),
+// then returns the connect outcome from SO_ERROR.
+func waitConnected(fd int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		n, err := unix.Poll(fds, int(left/time.Millisecond)+1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			break
+		}
+	}
+	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err != nil {
 		return err
 	}
-	if err := file.SetWriteDeadline(time.Now().Add(dialTimeout)); err != nil {
-		return err
+	if v != 0 {
+		return unix.Errno(v)
 	}
-	waited := false
-	var connErr error
-	err = rc.Write(func(fd uintptr) bool {
-		if !waited {
-			waited = true
-			return false // wait for writability first
-		}
-		v, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
-		switch {
-		case err != nil:
-			connErr = err
-		case v != 0:
-			connErr = unix.Errno(v)
-		}
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	return connErr
+	return nil
 }
