@@ -16,7 +16,9 @@ func TestSpecFromConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", map[string]string{"listen": "tcp::80", "connect": "tcp:127.0.0.1:80"},
-			func(s Spec) bool { return s.UID == -1 && s.GID == -1 && s.Mode == 0o644 && !s.NAT && !s.ProxyProtocol && s.Bind == "" }, ""},
+			func(s Spec) bool {
+				return s.UID == -1 && s.GID == -1 && s.Mode == 0o644 && !s.NAT && !s.ProxyProtocol && s.Bind == ""
+			}, ""},
 		{"unix owner", map[string]string{"listen": "unix:/s", "connect": "tcp:127.0.0.1:80", "uid": "5", "gid": "6", "mode": "0600"},
 			func(s Spec) bool { return s.UID == 5 && s.GID == 6 && s.Mode == 0o600 }, ""},
 		{"security", map[string]string{"security.uid": "1000", "security.gid": "1001", "proxy_protocol": "yes", "nat": "on"},
