@@ -37,7 +37,11 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(childEnv); spec != "" {
 		os.Exit(childDaemon(spec))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if pxtoolPath != "" {
+		os.RemoveAll(filepath.Dir(pxtoolPath))
+	}
+	os.Exit(code)
 }
 
 func childDaemon(arg string) int {
