@@ -148,6 +148,30 @@ func TestValidateProxy(t *testing.T) {
 	}
 }
 
+func TestValidateProxyInstance(t *testing.T) {
+	nat := dev{"type": "proxy", "listen": "tcp:10.0.0.1:80", "connect": "tcp:10.0.0.2:80", "nat": "true"}
+	plain := dev{"type": "proxy", "listen": "tcp:10.0.0.1:80", "connect": "tcp:10.0.0.2:80"}
+	tests := []struct {
+		name    string
+		d       dev
+		o       DeviceOpts
+		wantErr string
+	}{
+		{"vm nat", nat, DeviceOpts{Type: TypeVM}, ""},
+		{"vm forwarder", plain, DeviceOpts{Type: TypeVM}, "Only NAT mode is supported for proxies on VM instances"},
+		{"networks feature", nat, DeviceOpts{Type: TypeContainer, NetworkProject: "p1"}, "NAT mode cannot be used in projects that have the networks feature"},
+		{"default networks", nat, DeviceOpts{Type: TypeContainer, NetworkProject: "default"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validateProxy(context.Background(), "x", tt.d, nil, tt.o)
+			if (err == nil) != (tt.wantErr == "") || (err != nil && err.Error() != tt.wantErr) {
+				t.Fatalf("got %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestValidateDevicesHooks(t *testing.T) {
 	notFound := func(ctx context.Context, project, network string) (string, error) {
 		return "", api.NotFound("Network not found")

@@ -2,6 +2,7 @@ package instconfig
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/lxdng/lxd/drivers/instance/proxy/proxyconf"
@@ -32,7 +33,7 @@ func isProxyBind(v string) error {
 	return err
 }
 
-func validateProxy(_ context.Context, _ string, dev map[string]string, _ Devices, _ DeviceOpts) error {
+func validateProxy(_ context.Context, _ string, dev map[string]string, _ Devices, o DeviceOpts) error {
 	// listen and connect are checked even when absent, as LXD does, which
 	// reports them as an unknown (empty) protocol.
 	for _, k := range []string{"listen", "connect"} {
@@ -42,6 +43,15 @@ func validateProxy(_ context.Context, _ string, dev map[string]string, _ Devices
 	}
 	if err := checkKeys(proxyKeys, nil, dev); err != nil {
 		return err
+	}
+	nat := proxyconf.IsTrue(dev["nat"])
+	if o.Type == TypeVM && !nat {
+		return errors.New("Only NAT mode is supported for proxies on VM instances")
+	}
+	// Instances of a project with its own networks (features.networks)
+	// may sit on networks whose instances the host cannot reach directly.
+	if nat && !o.Profile && o.NetworkProject != "" && o.NetworkProject != "default" {
+		return errors.New("NAT mode cannot be used in projects that have the networks feature")
 	}
 	return proxyconf.ValidateConfig(dev)
 }

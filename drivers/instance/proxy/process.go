@@ -95,7 +95,7 @@ func spawn(ctx context.Context, s Spec) (*Handle, error) {
 	h := &Handle{spec: s, pid: cmd.Process.Pid, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(h.done) }()
 
-	if err := waitStarted(ctx, reportR); err != nil {
+	if err := waitStarted(ctx, reportR, s); err != nil {
 		_ = h.kill(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func spawn(ctx context.Context, s Spec) (*Handle, error) {
 
 // waitStarted reads the forwarder's report pipe: "Status: Started" or an
 // "Error: ..." line (LXD's wording for start failures).
-func waitStarted(ctx context.Context, r *os.File) error {
+func waitStarted(ctx context.Context, r *os.File, s Spec) error {
 	_ = r.SetReadDeadline(time.Now().Add(startTimeout))
 	lines := make(chan string, 1)
 	go func() {
@@ -124,7 +124,8 @@ func waitStarted(ctx context.Context, r *os.File) error {
 		case line == "Status: Started":
 			return nil
 		case line == "":
-			return errors.New("Error occurred when starting proxy device: forwarder exited without reporting")
+			// Timed out, or died before reporting: the log says why.
+			return fmt.Errorf("Failed to start device %q: Please look in %s", s.Device, s.LogPath())
 		}
 		return fmt.Errorf("Error occurred when starting proxy device: %s", line)
 	}

@@ -4,7 +4,9 @@ package proxy_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxdng/lxd/drivers/instance"
 	"github.com/lxdng/lxd/drivers/instance/proxy"
 )
 
@@ -31,6 +34,28 @@ func TestBindHostTCP(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(h.Pid()) {
 		t.Fatalf("pid file: %q %v, pid %d", data, err, h.Pid())
 	}
+
+	// busybox nc, as a user would try it: `nc -l` prints what it gets.
+	stdin, stdinW := io.Pipe()
+	var out syncBuffer
+	p, err := c.drv.Exec(testCtx(t), c.spec.Ref, instance.ExecReq{Command: []string{"nc", "-l", "-p", "5002"}, Stdin: stdin, Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = p.Signal(syscall.SIGKILL)
+		_, _ = p.Wait(context.Background())
+		stdinW.Close()
+	})
+	port2 := freePort(t, "tcp")
+	c.start(proxy.Spec{Ref: c.ref("nc"), Listen: fmt.Sprintf("tcp:127.0.0.1:%d", port2), Connect: "tcp:127.0.0.1:5002"})
+	eventually(t, "nc -l in the container to receive", func() bool {
+		if conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port2)); err == nil {
+			_, _ = conn.Write([]byte("hello-nc\n"))
+			conn.Close()
+		}
+		return strings.Contains(out.String(), "hello-nc")
+	})
 }
 
 // bind=instance: a client inside the container reaches a host listener.
