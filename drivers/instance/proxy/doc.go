@@ -28,19 +28,30 @@
 //
 // # What the instance service calls
 //
-//   - Container start, once the container is RUNNING (the forwarder needs
-//     its init pid): for each proxy device, Start(ctx, spec) where spec is
-//     SpecFromConfig(ref, initPid, deviceConfig) (+ NICs for nat=true).
+// dirs := proxy.Dirs{DevicesDir: $LXD_DIR/devices, LogDir: $LXD_DIR/logs,
+// FirewallTable: the daemon's table}; ref := dirs.Ref(project, instance,
+// device); spec, err := proxy.SpecFromConfig(ref, initPid, deviceConfig),
+// plus spec.NICs (the instance's NICs with their static addresses and
+// volatile host_name) when nat=true. Then:
+//
+//   - Container start, once the driver reports it RUNNING (the forwarder
+//     needs the init pid): Start(ctx, spec) for each proxy device; on error
+//     revert by Stop(ctx, ref) of the ones started, and stop the container
+//     as LXD does when a device fails to start.
 //   - Hotplug add of a proxy device to a running container: Start likewise.
-//     Hotplug remove, and update of a proxy device (remove + add): Stop(ctx,
-//     ref) with the old device's Ref.
-//   - Container stop (before or after the container is gone): Stop(ctx, ref)
-//     for each proxy device; StopAll(ctx, dir, ...) also catches devices
-//     that were renamed or removed while the daemon was down.
+//     Hotplug remove: Stop(ctx, oldRef). Update of a proxy device (LXD
+//     restarts it): Stop with the old Ref, then Start with the new spec.
+//   - Container stop (also on a stop the daemon did not ask for, from the
+//     stop hook): StopAll(ctx, dirs.Ref(project, instance, "")). A forwarder
+//     whose container died exits by itself; StopAll removes its pid file,
+//     the NAT chains and forwarders of devices renamed or removed meanwhile.
+//   - Instance rename or delete: StopAll first (pid files live under the old
+//     name).
 //   - Daemon start: for each RUNNING container, Ensure(ctx, spec) per proxy
 //     device (adopts a forwarder with the same spec and container pid,
-//     restarts it otherwise; re-applies NAT rules); for each stopped
-//     container, StopAll to clean up leftovers.
+//     replaces it otherwise, re-applies NAT rules), then StopAll(ctx, base,
+//     names of its proxy devices...) to drop leftovers; for each stopped
+//     container, StopAll(ctx, base).
 //
 // It imports drivers/internal/{iproute,nft}, shared/logctx and the standard
 // library plus golang.org/x/sys/unix. It never imports another driver.

@@ -265,14 +265,8 @@ func (c *ctr) send(network, addr, msg string) (string, error) {
 
 // ref is a proxy device Ref under the container's state dir.
 func (c *ctr) ref(dev string) proxy.Ref {
-	name := "default_" + c.spec.Ref.Name
-	return proxy.Ref{
-		Dir:      filepath.Join(c.state, "devices", name),
-		LogDir:   filepath.Join(c.state, "logs", name),
-		Device:   dev,
-		Project:  "default",
-		Instance: c.spec.Ref.Name,
-	}
+	dirs := proxy.Dirs{DevicesDir: filepath.Join(c.state, "devices"), LogDir: filepath.Join(c.state, "logs")}
+	return dirs.Ref("default", c.spec.Ref.Name, dev)
 }
 
 // start starts a proxy device and stops it at cleanup, checking that the

@@ -29,6 +29,25 @@ type Ref struct {
 	FirewallTable string
 }
 
+// Dirs are the daemon-wide places of proxy devices: the per-instance
+// directories are <dir>/<project>_<instance>, as the lxc driver names them.
+type Dirs struct {
+	DevicesDir    string // $LXD_DIR/devices
+	LogDir        string // $LXD_DIR/logs
+	FirewallTable string // the daemon's nftables table (NAT mode)
+}
+
+// Ref is the Ref of one device of one instance.
+func (d Dirs) Ref(project, instance, device string) Ref {
+	name := project + "_" + instance
+	r := Ref{Dir: filepath.Join(d.DevicesDir, name), Device: device,
+		Project: project, Instance: instance, FirewallTable: d.FirewallTable}
+	if d.LogDir != "" {
+		r.LogDir = filepath.Join(d.LogDir, name)
+	}
+	return r
+}
+
 // PidPath is the forwarder's pid file.
 func (r Ref) PidPath() string { return filepath.Join(r.Dir, "proxy."+r.Device+".pid") }
 

@@ -58,6 +58,14 @@ func TestRefPaths(t *testing.T) {
 	}
 }
 
+func TestDirsRef(t *testing.T) {
+	got := Dirs{DevicesDir: "/l/devices", LogDir: "/l/logs", FirewallTable: "t"}.Ref("p", "c1", "web")
+	want := Ref{Dir: "/l/devices/p_c1", LogDir: "/l/logs/p_c1", Device: "web", Project: "p", Instance: "c1", FirewallTable: "t"}
+	if got != want || got.PidPath() != "/l/devices/p_c1/proxy.web.pid" || got.LogPath() != "/l/logs/p_c1/proxy.web.log" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
 func TestNormalize(t *testing.T) {
 	base := Spec{Ref: Ref{Dir: "/d", Device: "p"}, ContainerPid: 1}
 	tests := []struct {
