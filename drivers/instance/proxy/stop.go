@@ -121,12 +121,18 @@ func Ensure(ctx context.Context, s Spec) (*Handle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if norm.NAT {
-		return startNAT(ctx, norm)
-	}
 	h, err := Find(norm.Ref)
 	if err != nil {
 		return nil, err
+	}
+	if norm.NAT {
+		// A forwarder left from before the device turned to NAT goes.
+		if h != nil {
+			if err := h.Stop(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return startNAT(ctx, norm)
 	}
 	if h != nil {
 		if sameSpec(h.spec, norm) {
