@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -292,5 +293,25 @@ func TestExitsWithContainer(t *testing.T) {
 	eventually(t, "forwarder to exit with the container", func() bool { return !processAlive(h.Pid()) })
 	if found, err := proxy.Find(c.ref("p")); err != nil || found != nil {
 		t.Fatalf("Find after exit: %v %v", found, err)
+	}
+}
+
+// The daemon binary itself serves as forwarder (RunHelper dispatches
+// forkproxy), not only this test binary.
+func TestDaemonBinaryForwarder(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	exe := filepath.Join(filepath.Dir(file), "..", "..", "..", "bin", "lxd")
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("%s is missing: run `make build` first (make test does it)", exe)
+	}
+	c := startContainer(t)
+	c.serve("tcp", "127.0.0.1:5000", "lxd:")
+	port := freePort(t, "tcp")
+	h := c.start(proxy.Spec{Ref: c.ref("bin"), Listen: fmt.Sprintf("tcp:127.0.0.1:%d", port), Connect: "tcp:127.0.0.1:5000", Exe: exe})
+	if got := roundTrip(t, "tcp", fmt.Sprintf("127.0.0.1:%d", port), "m"); got != "lxd:m" {
+		t.Fatalf("got %q", got)
+	}
+	if target, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", h.Pid())); err != nil || filepath.Base(target) != "lxd" {
+		t.Fatalf("forwarder runs %q (%v)", target, err)
 	}
 }
