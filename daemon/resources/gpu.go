@@ -90,11 +90,11 @@ func (s *Service) gpuCard(devicePath string, ids names, card *api.ResourcesGPUCa
 	if card.NUMANode, err = s.fs.numaNode(devicePath); err != nil {
 		return err
 	}
-	if s.fs.exists(filepath.Join(devicePath, "device", "busnum")) {
-		if card.USBAddress, err = s.usbAddress(filepath.Join(devicePath, "device")); err != nil {
-			return fmt.Errorf("Failed finding USB address for %q: %w", devicePath, err)
-		}
-	} else {
+	// A USB display adapter has a USB address instead of PCI ids.
+	if card.USBAddress, err = s.usbAddress(devicePath); err != nil {
+		return fmt.Errorf("Failed finding USB address for %q: %w", devicePath, err)
+	}
+	if card.USBAddress == "" {
 		if card.VendorID, err = s.fs.hexID(filepath.Join(devicePath, "vendor")); err != nil {
 			return err
 		}
