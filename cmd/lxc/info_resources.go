@@ -15,6 +15,9 @@ type resourcesPrinter struct{ w io.Writer }
 
 func (p resourcesPrinter) f(format string, args ...any) { fmt.Fprintf(p.w, format, args...) }
 
+// s writes text that is not a format.
+func (p resourcesPrinter) s(text string) { fmt.Fprint(p.w, text) }
+
 func printResources(w io.Writer, res *api.Resources) {
 	p := resourcesPrinter{w}
 	p.cpus(res.CPU)
@@ -22,10 +25,10 @@ func printResources(w io.Writer, res *api.Resources) {
 	switch len(res.GPU.Cards) {
 	case 0:
 	case 1:
-		p.f("\nGPU:\n")
+		p.s("\nGPU:\n")
 		p.gpu(res.GPU.Cards[0], "  ", true)
 	default:
-		p.f("\nGPUs:\n")
+		p.s("\nGPUs:\n")
 		for i, gpu := range res.GPU.Cards {
 			p.f("  Card %d:\n", i)
 			p.gpu(gpu, "    ", true)
@@ -34,10 +37,10 @@ func printResources(w io.Writer, res *api.Resources) {
 	switch len(res.Network.Cards) {
 	case 0:
 	case 1:
-		p.f("\nNIC:\n")
+		p.s("\nNIC:\n")
 		p.nic(res.Network.Cards[0], "  ", true)
 	default:
-		p.f("\nNICs:\n")
+		p.s("\nNICs:\n")
 		for i, nic := range res.Network.Cards {
 			p.f("  Card %d:\n", i)
 			p.nic(nic, "    ", true)
@@ -46,10 +49,10 @@ func printResources(w io.Writer, res *api.Resources) {
 	switch len(res.Storage.Disks) {
 	case 0:
 	case 1:
-		p.f("\nDisk:\n")
+		p.s("\nDisk:\n")
 		p.disk(res.Storage.Disks[0], "  ")
 	default:
-		p.f("\nDisks:\n")
+		p.s("\nDisks:\n")
 		for i, disk := range res.Storage.Disks {
 			p.f("  Disk %d:\n", i)
 			p.disk(disk, "    ")
@@ -80,16 +83,16 @@ func (p resourcesPrinter) cpu(cpu api.ResourcesCPUSocket, prefix string) {
 		p.f(prefix+"Name: %v\n", cpu.Name)
 	}
 	if cpu.Cache != nil {
-		p.f(prefix + "Caches:\n")
+		p.s(prefix + "Caches:\n")
 		for _, c := range cpu.Cache {
 			p.f(prefix+"  - Level %d (type: %s): %s\n", c.Level, c.Type, formatIEC(c.Size, 0))
 		}
 	}
-	p.f(prefix + "Cores:\n")
+	p.s(prefix + "Cores:\n")
 	for _, core := range cpu.Cores {
 		p.f(prefix+"  - Core %d\n", core.Core)
 		p.f(prefix+"    Frequency: %vMhz\n", core.Frequency)
-		p.f(prefix + "    Threads:\n")
+		p.s(prefix + "    Threads:\n")
 		for _, t := range core.Threads {
 			p.f(prefix+"      - %d (id: %d, online: %v, NUMA node: %v)\n", t.Thread, t.ID, t.Online, t.NUMANode)
 		}
@@ -106,7 +109,7 @@ func (p resourcesPrinter) cpu(cpu api.ResourcesCPUSocket, prefix string) {
 // usage prints free/used/total lines (and hugepages when there are any).
 func (p resourcesPrinter) usage(prefix string, hugeTotal, hugeUsed, total, used uint64) {
 	if hugeTotal > 0 {
-		p.f(prefix + "Hugepages:\n")
+		p.s(prefix + "Hugepages:\n")
 		p.usage(prefix+"  ", 0, 0, hugeTotal, hugeUsed)
 	}
 	p.f(prefix+"Free: %v\n", formatIEC(total-used, 2))
@@ -115,13 +118,13 @@ func (p resourcesPrinter) usage(prefix string, hugeTotal, hugeUsed, total, used 
 }
 
 func (p resourcesPrinter) memory(mem api.ResourcesMemory) {
-	p.f("\nMemory:\n")
+	p.s("\nMemory:\n")
 	if mem.HugepagesTotal > 0 {
-		p.f("  Hugepages:\n")
+		p.s("  Hugepages:\n")
 		p.usage("    ", 0, 0, mem.HugepagesTotal, mem.HugepagesUsed)
 	}
 	if len(mem.Nodes) > 1 {
-		p.f("  NUMA nodes:\n")
+		p.s("  NUMA nodes:\n")
 		for _, n := range mem.Nodes {
 			p.f("    Node %d:\n", n.NUMANode)
 			p.usage("      ", n.HugepagesTotal, n.HugepagesUsed, n.Total, n.Used)
@@ -132,12 +135,12 @@ func (p resourcesPrinter) memory(mem api.ResourcesMemory) {
 
 func (p resourcesPrinter) gpu(gpu api.ResourcesGPUCard, prefix string, initial bool) {
 	if initial {
-		p.f(prefix)
+		p.s(prefix)
 	}
 	p.f("NUMA node: %v\n", gpu.NUMANode)
 	p.device(prefix, gpu.Vendor, gpu.VendorID, gpu.Product, gpu.ProductID, gpu.PCIAddress, gpu.Driver, gpu.DriverVersion)
 	if d := gpu.DRM; d != nil {
-		p.f(prefix + "DRM:\n")
+		p.s(prefix + "DRM:\n")
 		p.f(prefix+"  ID: %d\n", d.ID)
 		for _, n := range [][3]string{
 			{"Card", d.CardName, d.CardDevice},
@@ -150,7 +153,7 @@ func (p resourcesPrinter) gpu(gpu api.ResourcesGPUCard, prefix string, initial b
 		}
 	}
 	if n := gpu.Nvidia; n != nil {
-		p.f(prefix + "NVIDIA information:\n")
+		p.s(prefix + "NVIDIA information:\n")
 		p.f(prefix+"  Architecture: %v\n", n.Architecture)
 		p.f(prefix+"  Brand: %v\n", n.Brand)
 		p.f(prefix+"  Model: %v\n", n.Model)
@@ -161,12 +164,12 @@ func (p resourcesPrinter) gpu(gpu api.ResourcesGPUCard, prefix string, initial b
 	if s := gpu.SRIOV; s != nil {
 		p.sriov(prefix, s.CurrentVFs, s.MaximumVFs, len(s.VFs))
 		for _, vf := range s.VFs {
-			p.f(prefix + "  - ")
+			p.s(prefix + "  - ")
 			p.gpu(vf, prefix+"    ", false)
 		}
 	}
 	if gpu.Mdev != nil {
-		p.f(prefix + "Mdev profiles:\n")
+		p.s(prefix + "Mdev profiles:\n")
 		keys := make([]string, 0, len(gpu.Mdev))
 		for k := range gpu.Mdev {
 			keys = append(keys, k)
@@ -203,7 +206,7 @@ func (p resourcesPrinter) device(prefix, vendor, vendorID, product, productID, p
 
 // sriov prints the SR-IOV header; LXD shows the maximum on the "VFs:" line.
 func (p resourcesPrinter) sriov(prefix string, current, maximum uint64, vfs int) {
-	p.f(prefix + "SR-IOV information:\n")
+	p.s(prefix + "SR-IOV information:\n")
 	p.f(prefix+"  Current number of VFs: %d\n", current)
 	p.f(prefix+"  Maximum number of VFs: %d\n", maximum)
 	if vfs > 0 {
@@ -213,12 +216,12 @@ func (p resourcesPrinter) sriov(prefix string, current, maximum uint64, vfs int)
 
 func (p resourcesPrinter) nic(nic api.ResourcesNetworkCard, prefix string, initial bool) {
 	if initial {
-		p.f(prefix)
+		p.s(prefix)
 	}
 	p.f("NUMA node: %v\n", nic.NUMANode)
 	p.device(prefix, nic.Vendor, nic.VendorID, nic.Product, nic.ProductID, nic.PCIAddress, nic.Driver, nic.DriverVersion)
 	if len(nic.Ports) > 0 {
-		p.f(prefix + "Ports:\n")
+		p.s(prefix + "Ports:\n")
 		for _, port := range nic.Ports {
 			p.port(port, prefix)
 		}
@@ -226,7 +229,7 @@ func (p resourcesPrinter) nic(nic api.ResourcesNetworkCard, prefix string, initi
 	if s := nic.SRIOV; s != nil {
 		p.sriov(prefix, s.CurrentVFs, s.MaximumVFs, len(s.VFs))
 		for _, vf := range s.VFs {
-			p.f(prefix + "  - ")
+			p.s(prefix + "  - ")
 			p.nic(vf, prefix+"    ", false)
 		}
 	}
@@ -257,7 +260,7 @@ func (p resourcesPrinter) port(port api.ResourcesNetworkCardPort, prefix string)
 		p.f(in+"Link speed: %dMbit/s (%s duplex)\n", port.LinkSpeed, port.LinkDuplex)
 	}
 	if ib := port.Infiniband; ib != nil {
-		p.f(in + "Infiniband:\n")
+		p.s(in + "Infiniband:\n")
 		if ib.IsSMName != "" {
 			p.f(in+"  IsSM: %s (%s)\n", ib.IsSMName, ib.IsSMDevice)
 		}
@@ -287,7 +290,7 @@ func (p resourcesPrinter) disk(disk api.ResourcesStorageDisk, prefix string) {
 	p.f(prefix+"Read-Only: %v\n", disk.ReadOnly)
 	p.f(prefix+"Removable: %v\n", disk.Removable)
 	if len(disk.Partitions) != 0 {
-		p.f(prefix + "Partitions:\n")
+		p.s(prefix + "Partitions:\n")
 		for _, part := range disk.Partitions {
 			p.f(prefix+"  - Partition %d\n", part.Partition)
 			p.f(prefix+"    ID: %s\n", part.ID)
