@@ -65,7 +65,7 @@ func richResources() *api.Resources {
 		}}},
 		Storage: api.ResourcesStorage{Total: 3, Disks: []api.ResourcesStorageDisk{{
 			ID: "nvme0n1", Device: "259:0", Model: "INTEL SSDPEKKW256G7", Type: "nvme", Size: 256060514304,
-			WWN: "eui.0000000001000000e4d25cafae2e4c00",
+			WWN:        "eui.0000000001000000e4d25cafae2e4c00",
 			Partitions: []api.ResourcesStorageDiskPartition{{ID: "nvme0n1p1", Device: "259:1", Size: 536870912, Partition: 1}},
 		}, {
 			ID: "sr0", Device: "11:0", Type: "cdrom", Removable: true, ReadOnly: true, NUMANode: 1,
