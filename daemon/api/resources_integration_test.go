@@ -168,3 +168,20 @@ func TestResourcesStorageInfo(t *testing.T) { scenarioResourcesStorageInfo(t, da
 func TestReferenceResourcesStorageInfo(t *testing.T) {
 	scenarioResourcesStorageInfo(t, daemontest.StartReference(t))
 }
+
+// TestResourcesClusterTarget: in a cluster, `lxc info --resources --target`
+// is forwarded to the member named (the forwarding layer handles
+// ?target=), and an unknown member is refused.
+func TestResourcesClusterTarget(t *testing.T) {
+	c := daemontest.Cluster(t, 2)
+	m1 := c.Members[0]
+	local := memoryUsage.ReplaceAllString(m1.MustLXC(t, "info", "--resources"), "$1: X")
+	remote := memoryUsage.ReplaceAllString(m1.MustLXC(t, "info", "--resources", "--target", "m2"), "$1: X")
+	if remote != local {
+		t.Errorf("m2 through m1 (same machine, so same hardware):\n%s\nm1:\n%s", remote, local)
+	}
+	r := m1.LXC(t, "query", "/1.0/resources?target=nosuch")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Cluster member not found") {
+		t.Errorf("unknown target: exit %d, %s", r.ExitCode, r.Stderr)
+	}
+}
