@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -142,9 +141,4 @@ func physicalBlockSize(path string) uint64 {
 		return 0
 	}
 	return uint64(size)
-}
-
-// trimNUL turns a fixed-size C string into a Go string.
-func trimNUL(b []byte) string {
-	return strings.TrimRight(string(b), "\x00")
 }
