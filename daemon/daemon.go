@@ -17,10 +17,14 @@ import (
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
+	"github.com/lxdng/lxd/daemon/images"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
+	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
+	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/daemon/trust"
+	drv "github.com/lxdng/lxd/drivers/storage"
 	"github.com/lxdng/lxd/shared/tlsutil"
 )
 
@@ -38,17 +42,24 @@ type Daemon struct {
 	ctx    context.Context // lifetime of the daemon
 	cancel context.CancelFunc
 
-	db      *db.Store
-	config  *config.Server
-	hub     *events.Hub
-	ops     *operations.Registry
-	trust   *trust.Store
-	network *netsvc.Service
-	cert    *tlsutil.KeyPair
-	env     *environment
-	member  db.Member
-	handler http.Handler
-	servers *listeners
+	db     *db.Store
+	config *config.Server
+	hub    *events.Hub
+	ops    *operations.Registry
+	trust  *trust.Store
+	// Services kept for the services built after them (the instance
+	// service enforces project restrictions, registers a profile update
+	// hook and resolves NIC networks).
+	projects *projects.Service
+	profiles *profiles.Service
+	network  *netsvc.Service
+	storage  *storage.Service
+	images   *images.Service
+	cert     *tlsutil.KeyPair
+	env      *environment
+	member   db.Member
+	handler  http.Handler
+	servers  *listeners
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -106,13 +117,21 @@ func (d *Daemon) start(ctx context.Context) error {
 	d.hub = events.NewHub(1024)
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
+	if err := d.startStorage(); err != nil {
+		return err
+	}
 	d.env = newEnvironment(d)
-	if err := d.startNetworks(ctx); err != nil {
+	if err := d.startImages(); err != nil {
+		return err
+	}
+	d.images.SetVolumes(d.storage)
+	if err := d.buildServices(ctx); err != nil {
 		return err
 	}
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db), Networks: d.network,
+		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
+		Storage: d.storage, Images: d.images,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
@@ -122,23 +141,26 @@ func (d *Daemon) start(ctx context.Context) error {
 	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
 }
 
-// startNetworks builds the network service and brings every network up
-// (adopting what the previous daemon left running). A network that fails
-// is marked errored; only a database failure stops the daemon.
-func (d *Daemon) startNetworks(ctx context.Context) error {
-	dir := d.path("networks")
-	// dnsmasq re-reads its hosts file as nobody: the path must be traversable.
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		return fmt.Errorf("Failed to create %s: %w", dir, err)
+// snapshotTaskIntervalEnv is a hidden debug knob: the interval (a Go
+// duration) of the volume snapshot task, one minute by default. Tests set
+// it to seconds so scheduled snapshots happen without waiting a minute.
+const snapshotTaskIntervalEnv = "LXDNG_SNAPSHOT_TASK_INTERVAL"
+
+// startStorage builds the storage service and mounts every pool; a pool
+// that fails to mount is reported, not fatal.
+func (d *Daemon) startStorage() error {
+	var interval time.Duration
+	if v := os.Getenv(snapshotTaskIntervalEnv); v != "" {
+		var err error
+		if interval, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("Invalid %s %q: %w", snapshotTaskIntervalEnv, v, err)
+		}
 	}
-	d.network = netsvc.New(netsvc.Options{
-		Store: d.db, Drivers: networkDrivers(), Dir: dir, FirewallTable: firewallTable(d.cfg.Dir),
-		MemberID: d.member.ID, MemberName: d.member.Name, Events: d.hub,
+	d.storage = storage.New(storage.Options{
+		Store: d.db, MemberID: d.member.ID, Dir: d.cfg.Dir, Drivers: storageDrivers(),
+		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
 	})
-	if err := d.network.Startup(d.ctx); err != nil {
-		return fmt.Errorf("Failed to start networks: %w", err)
-	}
-	return nil
+	return d.storage.Start(d.ctx)
 }
 
 // openDatabase starts dqlite, migrates the schema and records this member.
@@ -191,6 +213,9 @@ func (d *Daemon) stop(ctx context.Context) {
 			d.log.WithError(err).Warn("Operations still running at shutdown")
 		}
 		cancel()
+	}
+	if d.storage != nil {
+		d.storage.Stop(ctx)
 	}
 	if d.db != nil {
 		if err := d.db.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {

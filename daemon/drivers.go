@@ -9,6 +9,10 @@ import (
 	"github.com/lxdng/lxd/drivers/network/bridge"
 	"github.com/lxdng/lxd/drivers/network/macvlan"
 	"github.com/lxdng/lxd/drivers/network/physical"
+
+	drv "github.com/lxdng/lxd/drivers/storage"
+	"github.com/lxdng/lxd/drivers/storage/btrfs"
+	"github.com/lxdng/lxd/drivers/storage/dir"
 )
 
 // networkDrivers is the explicit registry of network types. dnsmasq
@@ -30,4 +34,13 @@ func firewallTable(dir string) string {
 	}
 	sum := sha256.Sum256([]byte(filepath.Clean(dir)))
 	return "lxdng_" + hex.EncodeToString(sum[:])[:8]
+}
+
+// storageDrivers is the registry of implemented storage drivers. The other
+// LXD drivers are listed by drivers/storage.Unavailable with the reason.
+func storageDrivers() map[string]func() drv.Driver {
+	return map[string]func() drv.Driver{
+		"dir":   func() drv.Driver { return dir.New() },
+		"btrfs": func() drv.Driver { return btrfs.New() },
+	}
 }

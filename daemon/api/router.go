@@ -35,8 +35,14 @@ type Deps struct {
 	Events    *events.Hub
 	Trust     *trust.Store
 	Lifecycle Lifecycle
-	Projects  ProjectReader
+	Projects  ProjectService
+	Profiles  ProfileService
 	Networks  NetworkService
+	Storage   StorageService
+	Images    ImageService
+	// Instances gives the per-instance I/O endpoints (exec, console,
+	// files, logs, metadata, templates) their instance.
+	Instances InstanceSource
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -65,7 +71,11 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			profileRoutes(r, d)
 			networkRoutes(r, d)
+			storageRoutes(r, d)
+			imageRoutes(r, d)
+			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

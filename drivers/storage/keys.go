@@ -15,7 +15,7 @@ func CommonPoolKeys() config.Schema {
 	return config.Schema{
 		"source": {Scope: config.Member,
 			Help: "Path to an existing directory, block device or loop file"},
-		"rsync.bwlimit": {Default: "0", Validate: config.Optional(IsRsyncBwlimit),
+		"rsync.bwlimit": {Default: "0", Validate: config.Optional(config.IsSize),
 			Help: "Upper limit on the socket I/O when rsync must be used to transfer storage entities"},
 		"rsync.compression": {Type: config.Bool, Default: "true", Validate: config.Optional(config.IsBool),
 			Help: "Whether to use compression while migrating storage pools"},
@@ -118,17 +118,6 @@ func ValidatePoolConfig(keys config.Schema, cfg map[string]string) error {
 	return nil
 }
 
-var rsyncBwlimitRe = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([KMGTPkmgtp](i?[Bb])?)?$`)
-
-// IsRsyncBwlimit accepts what rsync's --bwlimit takes: a rate in KiB/s with
-// an optional size suffix ("0", "500", "10M", "1.5GiB").
-func IsRsyncBwlimit(v string) error {
-	if !rsyncBwlimitRe.MatchString(v) {
-		return fmt.Errorf("Invalid rsync bandwidth limit %q", v)
-	}
-	return nil
-}
-
 var expiryTokenRe = regexp.MustCompile(`^[0-9]+(M|H|d|w|m|y)$`)
 
 // IsSnapshotExpiry accepts expressions like "1M 2H 3d 4w 5m 6y"
@@ -136,11 +125,11 @@ var expiryTokenRe = regexp.MustCompile(`^[0-9]+(M|H|d|w|m|y)$`)
 func IsSnapshotExpiry(v string) error {
 	fields := strings.Fields(v)
 	if len(fields) == 0 {
-		return fmt.Errorf("Invalid expiry expression %q", v)
+		return fmt.Errorf("Invalid expiry expression")
 	}
 	for _, f := range fields {
 		if !expiryTokenRe.MatchString(f) {
-			return fmt.Errorf("Invalid expiry expression %q: bad element %q", v, f)
+			return fmt.Errorf("Invalid expiry expression")
 		}
 	}
 	return nil
@@ -166,7 +155,7 @@ func IsSnapshotSchedule(v string) error {
 	}
 	fields := strings.Fields(v)
 	if len(fields) != 5 {
-		return fmt.Errorf("Schedule must have 5 fields (<minute> <hour> <dom> <month> <dow>): %q", v)
+		return fmt.Errorf("Schedule must be of the form: <minute> <hour> <day-of-month> <month> <day-of-week>")
 	}
 	for _, f := range fields {
 		if !cronFieldRe.MatchString(f) {
