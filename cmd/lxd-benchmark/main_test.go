@@ -264,13 +264,15 @@ func TestPprofSummary(t *testing.T) {
 	}
 	tests := []struct {
 		n    int
+		flat bool
 		want []string
 	}{
-		{1, []string{"github.com/lxdng/lxd/daemon/instances.(*Service).Start (66.67% cum)"}},
-		{5, []string{"github.com/lxdng/lxd/daemon/instances.(*Service).Start (66.67% cum)", "syscall.Syscall6 (41.67% cum)"}},
+		{1, false, []string{"github.com/lxdng/lxd/daemon/instances.(*Service).Start (66.67% cum)"}},
+		{5, false, []string{"github.com/lxdng/lxd/daemon/instances.(*Service).Start (66.67% cum)", "syscall.Syscall6 (41.67% cum)"}},
+		{2, true, []string{"github.com/lxdng/lxd/daemon/instances.(*Service).Start (1.67%)", "syscall.Syscall6 (41.67%)"}},
 	}
 	for _, tt := range tests {
-		if got := topFunctions(table, tt.n); !reflect.DeepEqual(got, tt.want) {
+		if got := topFunctions(table, tt.n, tt.flat); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("topFunctions(%d) = %v, want %v", tt.n, got, tt.want)
 		}
 	}
@@ -312,5 +314,21 @@ func TestResults(t *testing.T) {
 	}
 	if got := r.result("f", "LXD 5.0.2"); got.Summary.Valid() || got.Err != "first" {
 		t.Errorf("reference = %+v", got)
+	}
+}
+
+func TestMemoryParsers(t *testing.T) {
+	status := "Name:\tlxd\nVmRSS:\t   40960 kB\nRssAnon:\t   30720 kB\nRssFile:\t   10240 kB\nRssShmem:\t       0 kB\n"
+	got := kbFields(status, ":", "VmRSS", "RssAnon", "RssFile", "RssShmem")
+	if got["VmRSS"] != 40960 || got["RssAnon"] != 30720 || got["RssFile"] != 10240 || got["RssShmem"] != 0 {
+		t.Errorf("kbFields = %v", got)
+	}
+	heap := "heap profile: 1: 2 [3: 4] @ heap/1048576\n# runtime.MemStats\n# Alloc = 1000\n# Sys = 20971520\n# HeapInuse = 4194304\n# Stack = 1048576 / 1048576\n"
+	ms := memStats(heap)
+	if ms["Sys"] != 20971520 || ms["HeapInuse"] != 4194304 || ms["StackInuse"] != 1048576 {
+		t.Errorf("memStats = %v", ms)
+	}
+	if mib(2048) != "2.0" {
+		t.Errorf("mib = %s", mib(2048))
 	}
 }

@@ -18,7 +18,6 @@ import (
 // them when summarised, so the profile covers the workload however long it
 // takes.
 type profiler struct {
-	addr   string
 	prefix string
 	files  []string
 	cancel context.CancelFunc
@@ -26,16 +25,31 @@ type profiler struct {
 }
 
 func startProfiler(ctx context.Context, addr, prefix string) *profiler {
+	return startSampler(ctx, "http://"+addr+"/debug/pprof/profile?seconds=1", prefix, 0)
+}
+
+// startGoroutineSampler snapshots the daemon's goroutines every interval:
+// merged, the counts show where goroutines spend wall-clock time, waiting
+// included, which a CPU profile cannot.
+func startGoroutineSampler(ctx context.Context, addr, prefix string, interval time.Duration) *profiler {
+	return startSampler(ctx, "http://"+addr+"/debug/pprof/goroutine", prefix, interval)
+}
+
+func startSampler(ctx context.Context, url, prefix string, interval time.Duration) *profiler {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &profiler{addr: addr, prefix: prefix, cancel: cancel, done: make(chan struct{})}
+	p := &profiler{prefix: prefix, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		for i := 0; ctx.Err() == nil; i++ {
 			path := fmt.Sprintf("%s-%03d.pb.gz", prefix, i)
-			if err := fetchProfile(context.WithoutCancel(ctx), "http://"+addr+"/debug/pprof/profile?seconds=1", path); err != nil {
+			if err := fetchProfile(context.WithoutCancel(ctx), url, path); err != nil {
 				return
 			}
 			p.files = append(p.files, path)
+			select {
+			case <-ctx.Done():
+			case <-time.After(interval):
+			}
 		}
 	}()
 	return p
@@ -126,9 +140,9 @@ func trimPprof(out string) string {
 }
 
 // topFunctions returns the function names of the first n rows of a
-// trimmed pprof table, skipping runtime scaffolding that tops every -cum
-// listing.
-func topFunctions(table string, n int) []string {
+// trimmed pprof table with their cumulative share (their own share when
+// flat is set), skipping runtime scaffolding that tops every -cum listing.
+func topFunctions(table string, n int, flat bool) []string {
 	var out []string
 	for _, line := range strings.Split(table, "\n") {
 		fields := strings.Fields(line)
@@ -139,7 +153,11 @@ func topFunctions(table string, n int) []string {
 		if boringFrame(fn) {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s (%s cum)", fn, fields[4]))
+		if flat {
+			out = append(out, fmt.Sprintf("%s (%s)", fn, fields[1]))
+		} else {
+			out = append(out, fmt.Sprintf("%s (%s cum)", fn, fields[4]))
+		}
 		if len(out) == n {
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lxdng/lxd/cmd/lxd-benchmark/internal/ops"
 	"github.com/lxdng/lxd/cmd/lxd-benchmark/internal/report"
@@ -13,7 +14,8 @@ import (
 
 // Profiled workloads, in report order.
 var workloads = []struct{ key, title string }{
-	{"launch", "Launch (parallel create + start)"},
+	{"launch", "Launch (parallel create + start): CPU"},
+	{"launch-wait", "Launch (parallel create + start): where goroutines spend wall-clock time"},
 	{"exec", "Exec round trip"},
 	{"list", "Instance list (GET /1.0/instances?recursion=2)"},
 	{"heap", "Daemon memory with the instances running (heap in use)"},
@@ -25,11 +27,12 @@ type profiles struct {
 	mu    sync.Mutex
 	files map[string]map[string][]string // workload -> daemon label -> files
 	errs  map[string]map[string]string
+	memo  map[string]string // daemon label -> memory breakdown
 }
 
 func newProfiles(work string) *profiles {
-	return &profiles{dir: filepath.Join(work, "profiles"),
-		files: map[string]map[string][]string{}, errs: map[string]map[string]string{}}
+	return &profiles{dir: work,
+		files: map[string]map[string][]string{}, errs: map[string]map[string]string{}, memo: map[string]string{}}
 }
 
 func (p *profiles) put(workload, label string, files []string, err error) {
@@ -45,11 +48,15 @@ func (p *profiles) put(workload, label string, files []string, err error) {
 	}
 }
 
-// heap saves the daemon's in-use heap profile.
+// heap saves the daemon's in-use heap profile and how its RSS splits.
 func (p *profiles) heap(ctx context.Context, t *target) {
 	if t.debugAddr == "" {
 		return
 	}
+	memo := memoryBreakdown(ctx, t.pid, t.debugAddr)
+	p.mu.Lock()
+	p.memo[t.label] = memo
+	p.mu.Unlock()
 	dir, err := profileDir(p.dir)
 	if err == nil {
 		path := filepath.Join(dir, t.prefix+"-heap.pb.gz")
@@ -75,8 +82,15 @@ func (p *profiles) pass(ctx context.Context, t *target, s sizes) {
 	}
 	run := func(workload string, fn func() error) {
 		pr := startProfiler(ctx, t.debugAddr, filepath.Join(dir, t.prefix+"-"+workload))
+		var gr *profiler
+		if workload == "launch" {
+			gr = startGoroutineSampler(ctx, t.debugAddr, filepath.Join(dir, t.prefix+"-launch-wait"), 100*time.Millisecond)
+		}
 		err := fn()
 		p.put(workload, t.label, pr.Stop(), err)
+		if gr != nil {
+			p.put("launch-wait", t.label, gr.Stop(), err)
+		}
 	}
 	names := t.names("prof", s.Parallel)
 	run("launch", func() error { return runBatch(ctx, names, s.Parallel, t.launch).FirstError() })
@@ -115,19 +129,42 @@ func (p *profiles) describe(b *strings.Builder, workload, label string) {
 	if len(files) == 0 && errText == "" {
 		return
 	}
-	args := []string{"-cum", "-nodecount=20"}
-	if workload == "heap" {
-		args = []string{"-sample_index=inuse_space", "-nodecount=15"}
-	}
+	args, flat := pprofArgs(workload)
 	table, err := pprofTop(files, args...)
 	if err != nil {
 		fmt.Fprintf(b, "%s: no profile (%v).\n\n", label, err)
 		return
 	}
-	top := topFunctions(table, 6)
+	top := topFunctions(table, 6, flat)
 	fmt.Fprintf(b, "**%s**: %s.", label, strings.Join(top, "; "))
+	if workload == "heap" {
+		p.mu.Lock()
+		fmt.Fprintf(b, " %s", p.memo[label])
+		p.mu.Unlock()
+	}
 	if errText != "" {
 		fmt.Fprintf(b, " (The workload reported an error: %s.)", errText)
 	}
 	fmt.Fprintf(b, "\n\n```\n%s\n```\n\n", table)
+}
+
+// waitFocus keeps the goroutines running operations (ours:
+// operations.(*Registry).Start; LXD: operations.(*Operation).Start), and
+// waitHide drops the scheduler frames under which every parked goroutine
+// sits, so each sample is charged to the call that waits.
+const (
+	waitFocus = `-focus=operations\.\(\*(Registry|Operation)\)\.Start\.func1`
+	waitHide  = `-hide=^runtime\.|^internal/poll\.|^sync\.runtime_`
+)
+
+// pprofArgs chooses how a workload's profiles are summarised, and whether
+// the headline uses own (flat) rather than cumulative shares.
+func pprofArgs(workload string) ([]string, bool) {
+	switch workload {
+	case "heap":
+		return []string{"-sample_index=inuse_space", "-nodecount=8"}, true
+	case "launch-wait":
+		return []string{waitFocus, waitHide, "-nodecount=15"}, true
+	}
+	return []string{"-cum", "-nodecount=20"}, false
 }

@@ -33,7 +33,11 @@ func runSuite(ctx context.Context, o suiteOpts) error {
 	if len(targets) == 0 {
 		return fmt.Errorf("No daemon could be started")
 	}
-	prof := newProfiles(work)
+	profBase := work
+	if o.Profiles != "" {
+		profBase = o.Profiles
+	}
+	prof := newProfiles(profBase)
 	measure(ctx, o, s, targets, res, prof)
 	page := buildPage(o, s, started, res, targets, prof)
 	if err := os.MkdirAll(filepath.Dir(o.Report), 0o755); err != nil {
@@ -153,6 +157,7 @@ func buildPage(o suiteOpts, s sizes, started time.Time, res *results, targets []
 			Ours: res.result(d.Key, labelOurs), Reference: res.result(d.Key, labelReference)})
 	}
 	p.Dominates = prof.sections(targets)
+	p.Notes = append(p.Notes, o.Notes...)
 	p.Notes = append(p.Notes, "The 3-member cluster figures (write latency through a non-leader, recovery after kill -9 "+
 		"of the leader) are not measured yet: the cluster test harness (daemontest.Cluster) is not on main.")
 	return p

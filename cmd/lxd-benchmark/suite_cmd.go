@@ -17,6 +17,8 @@ type suiteOpts struct {
 	Ours      string   // our lxd binary
 	Reference string   // LXD 5.0.2's lxd binary ("" or missing: ours only)
 	Phases    []string // which groups of figures to run
+	Profiles  string   // directory to keep the pprof files in ("": discarded)
+	Notes     []string // extra notes for the report (e.g. which build "ours" is)
 }
 
 // allPhases are the groups of figures, in the order they run.
@@ -42,6 +44,8 @@ func newSuiteCmd(r runners) *cobra.Command {
 	f.StringVar(&o.Ours, "ours", defaultOurs(), "Our lxd binary")
 	f.StringVar(&o.Reference, "reference", "/usr/bin/lxd", "LXD 5.0.2's lxd binary (skipped when missing or empty)")
 	f.StringSliceVar(&o.Phases, "phases", allPhases, "Groups of figures to run: "+strings.Join(allPhases, ","))
+	f.StringArrayVar(&o.Notes, "note", nil, "Add a note to the report (repeatable)")
+	f.StringVar(&o.Profiles, "profiles-dir", "", "Keep the pprof files captured from the daemons in this directory")
 	return cmd
 }
 
