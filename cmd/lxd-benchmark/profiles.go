@@ -16,7 +16,8 @@ import (
 var workloads = []struct{ key, title string }{
 	{"launch", "Launch (parallel create + start): CPU"},
 	{"launch-wait", "Launch (parallel create + start): where goroutines spend wall-clock time"},
-	{"exec", "Exec round trip"},
+	{"exec", "Exec round trip: CPU"},
+	{"exec-wait", "Exec round trip: where goroutines spend wall-clock time"},
 	{"list", "Instance list (GET /1.0/instances?recursion=2)"},
 	{"heap", "Daemon memory with the instances running (heap in use)"},
 }
@@ -83,13 +84,13 @@ func (p *profiles) pass(ctx context.Context, t *target, s sizes) {
 	run := func(workload string, fn func() error) {
 		pr := startProfiler(ctx, t.debugAddr, filepath.Join(dir, t.prefix+"-"+workload))
 		var gr *profiler
-		if workload == "launch" {
-			gr = startGoroutineSampler(ctx, t.debugAddr, filepath.Join(dir, t.prefix+"-launch-wait"), 100*time.Millisecond)
+		if workload == "launch" || workload == "exec" {
+			gr = startGoroutineSampler(ctx, t.debugAddr, filepath.Join(dir, t.prefix+"-"+workload+"-wait"), 20*time.Millisecond)
 		}
 		err := fn()
 		p.put(workload, t.label, pr.Stop(), err)
 		if gr != nil {
-			p.put("launch-wait", t.label, gr.Stop(), err)
+			p.put(workload+"-wait", t.label, gr.Stop(), err)
 		}
 	}
 	names := t.names("prof", s.Parallel)
@@ -163,7 +164,7 @@ func pprofArgs(workload string) ([]string, bool) {
 	switch workload {
 	case "heap":
 		return []string{"-sample_index=inuse_space", "-nodecount=8"}, true
-	case "launch-wait":
+	case "launch-wait", "exec-wait":
 		return []string{waitFocus, waitHide, "-nodecount=15"}, true
 	}
 	return []string{"-cum", "-nodecount=20"}, false

@@ -50,8 +50,19 @@ var debianUnits = []struct{ wants, unit string }{
 }
 
 // customiseDebian gives a bootstrapped tree its hostname, hosts, an empty
-// machine-id and DHCP on eth0 through systemd-networkd.
+// machine-id, DHCP on eth0 through systemd-networkd, and an empty /dev:
+// the container manager populates /dev, and image stores refuse device
+// nodes (debootstrap leaves some there).
 func customiseDebian(rootfs string) error {
+	devs, err := os.ReadDir(filepath.Join(rootfs, "dev"))
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	for _, e := range devs {
+		if err := os.RemoveAll(filepath.Join(rootfs, "dev", e.Name())); err != nil {
+			return err
+		}
+	}
 	for _, f := range debianFiles {
 		p := filepath.Join(rootfs, f.path)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
