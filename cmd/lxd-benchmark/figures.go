@@ -32,6 +32,10 @@ const (
 	figHundred     = "launch-hundred"
 	figHundredFail = "launch-hundred-failures"
 	figScalePrefix = "lxc-list-stopped-"
+
+	figClusterFollower = "cluster-write-follower"
+	figClusterLeader   = "cluster-write-leader"
+	figClusterRecovery = "cluster-recovery"
 )
 
 const halfTarget = "ratio ≤ 0.5"
@@ -59,7 +63,10 @@ func figureDefs(s sizes) []figureDef {
 	for _, n := range s.Scale {
 		defs = append(defs, figureDef{scaleKey(n), fmt.Sprintf("`lxc list` with %d stopped", n), report.Seconds, "ratio ≤ 0.5"})
 	}
-	return defs
+	return append(defs,
+		figureDef{figClusterFollower, "3-member cluster: write through a non-leader (profile PATCH), median", report.Seconds, "ours only"},
+		figureDef{figClusterLeader, "3-member cluster: write through the leader (profile PATCH), median", report.Seconds, "ours only"},
+		figureDef{figClusterRecovery, "3-member cluster: kill -9 of the leader until a write through a survivor succeeds", report.Seconds, "ours only"})
 }
 
 func scaleKey(n int) string { return fmt.Sprintf("%s%d", figScalePrefix, n) }

@@ -284,8 +284,8 @@ func TestFigureDefs(t *testing.T) {
 		rows     int
 		lastName string
 	}{
-		{false, 11 + 2 + 3, "`lxc list` with 1000 stopped"},
-		{true, 11 + 1, "`lxc list` with 50 stopped"},
+		{false, 11 + 2 + 3 + 3, "3-member cluster: kill -9 of the leader until a write through a survivor succeeds"},
+		{true, 11 + 1 + 3, "3-member cluster: kill -9 of the leader until a write through a survivor succeeds"},
 	}
 	for _, tt := range tests {
 		defs := figureDefs(sizesFor(tt.quick))

@@ -11,18 +11,19 @@ import (
 
 // suiteOpts are the flags of `lxd-benchmark suite`.
 type suiteOpts struct {
-	Report    string   // Markdown page to write
-	Repeats   int      // how often each figure is measured per daemon
-	Quick     bool     // smaller counts, one repeat, no 100/1000-instance figures
-	Ours      string   // our lxd binary
-	Reference string   // LXD 5.0.2's lxd binary ("" or missing: ours only)
-	Phases    []string // which groups of figures to run
-	Profiles  string   // directory to keep the pprof files in ("": discarded)
-	Notes     []string // extra notes for the report (e.g. which build "ours" is)
+	Report     string   // Markdown page to write
+	Repeats    int      // how often each figure is measured per daemon
+	Quick      bool     // smaller counts, one repeat, no 100/1000-instance figures
+	Ours       string   // our lxd binary
+	ClusterBin string   // our lxd binary for the cluster figures ("": Ours)
+	Reference  string   // LXD 5.0.2's lxd binary ("" or missing: ours only)
+	Phases     []string // which groups of figures to run
+	Profiles   string   // directory to keep the pprof files in ("": discarded)
+	Notes      []string // extra notes for the report (e.g. which build "ours" is)
 }
 
 // allPhases are the groups of figures, in the order they run.
-var allPhases = []string{"single", "forty", "hundred", "scale", "profile"}
+var allPhases = []string{"single", "forty", "hundred", "scale", "cluster", "profile"}
 
 func newSuiteCmd(r runners) *cobra.Command {
 	o := suiteOpts{}
@@ -42,6 +43,7 @@ func newSuiteCmd(r runners) *cobra.Command {
 	f.IntVarP(&o.Repeats, "repeats", "R", 3, "Times each figure is measured per daemon")
 	f.BoolVar(&o.Quick, "quick", false, "Short run: smaller counts, one repeat, no 100/1000-instance figures")
 	f.StringVar(&o.Ours, "ours", defaultOurs(), "Our lxd binary")
+	f.StringVar(&o.ClusterBin, "cluster-binary", "", "Our lxd binary for the cluster figures (default: --ours)")
 	f.StringVar(&o.Reference, "reference", "/usr/bin/lxd", "LXD 5.0.2's lxd binary (skipped when missing or empty)")
 	f.StringSliceVar(&o.Phases, "phases", allPhases, "Groups of figures to run: "+strings.Join(allPhases, ","))
 	f.StringArrayVar(&o.Notes, "note", nil, "Add a note to the report (repeatable)")
@@ -78,6 +80,14 @@ func (o *suiteOpts) validate() error {
 
 func (o suiteOpts) runs(phase string) bool { return contains(o.Phases, phase) }
 
+// clusterBinary is the lxd the cluster figures run.
+func (o suiteOpts) clusterBinary() string {
+	if o.ClusterBin != "" {
+		return o.ClusterBin
+	}
+	return o.Ours
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -89,25 +99,26 @@ func contains(list []string, s string) bool {
 
 // sizes are the counts the suite uses.
 type sizes struct {
-	SeqLaunches  int   // sequential launches per repeat
-	Execs        int   // exec round trips per repeat
-	LXCExecs     int   // `lxc exec -- true` runs per repeat
-	Subscribers  int   // event subscribers
-	Events       int   // events published per repeat
-	Parallel     int   // the parallel-launch batch (then doubled to have Running instances)
-	Running      int   // instances running for list, RSS, stop and delete
-	Lists        int   // recursion=2 requests per repeat
-	LXCLists     int   // `lxc list` runs per repeat
-	StopParallel int   // workers for stop and delete
-	Hundred      int   // the big parallel launch (0: skipped)
-	Scale        []int // instance counts for `lxc list` of stopped instances
+	SeqLaunches   int   // sequential launches per repeat
+	Execs         int   // exec round trips per repeat
+	LXCExecs      int   // `lxc exec -- true` runs per repeat
+	Subscribers   int   // event subscribers
+	Events        int   // events published per repeat
+	Parallel      int   // the parallel-launch batch (then doubled to have Running instances)
+	Running       int   // instances running for list, RSS, stop and delete
+	Lists         int   // recursion=2 requests per repeat
+	LXCLists      int   // `lxc list` runs per repeat
+	StopParallel  int   // workers for stop and delete
+	Hundred       int   // the big parallel launch (0: skipped)
+	Scale         []int // instance counts for `lxc list` of stopped instances
+	ClusterWrites int   // writes per repeat and member role in the cluster figures
 }
 
 func sizesFor(quick bool) sizes {
 	if quick {
 		return sizes{SeqLaunches: 3, Execs: 10, LXCExecs: 3, Subscribers: 10, Events: 10, Parallel: 20, Running: 40,
-			Lists: 20, LXCLists: 3, StopParallel: 10, Scale: []int{50}}
+			Lists: 20, LXCLists: 3, StopParallel: 10, Scale: []int{50}, ClusterWrites: 10}
 	}
 	return sizes{SeqLaunches: 5, Execs: 20, LXCExecs: 5, Subscribers: 10, Events: 20, Parallel: 20, Running: 40,
-		Lists: 50, LXCLists: 5, StopParallel: 10, Hundred: 100, Scale: []int{50, 200, 1000}}
+		Lists: 50, LXCLists: 5, StopParallel: 10, Hundred: 100, Scale: []int{50, 200, 1000}, ClusterWrites: 20}
 }

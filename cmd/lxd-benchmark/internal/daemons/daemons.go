@@ -21,6 +21,7 @@ type Options struct {
 	Label  string // how reports name it ("ours", "LXD 5.0.2")
 	Binary string // the lxd executable
 	Debug  bool   // run with --debug (a slower daemon: off for benchmarks)
+	Env    []string
 }
 
 // Daemon is one running daemon in its own LXD_DIR.
@@ -31,6 +32,7 @@ type Daemon struct {
 	ConfDir string // LXD_CONF for lxc clients
 	LogPath string
 	Client  *client.Client
+	opts    Options
 	cmd     *exec.Cmd
 	exited  chan struct{}
 }
@@ -43,7 +45,7 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	d := &Daemon{Label: o.Label, Base: base, Dir: filepath.Join(base, "lxd"), ConfDir: filepath.Join(base, "conf"),
-		LogPath: filepath.Join(base, "lxd.log"), exited: make(chan struct{})}
+		LogPath: filepath.Join(base, "lxd.log"), opts: o}
 	for _, dir := range []string{base, d.Dir, d.ConfDir} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			return nil, err
@@ -52,29 +54,62 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 			return nil, err
 		}
 	}
-	logf, err := os.Create(d.LogPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	args := []string{"--group", "root"}
-	if o.Debug {
-		args = append(args, "--debug")
-	}
-	d.cmd = exec.Command(o.Binary, args...)
-	d.cmd.Env = append(os.Environ(), "LXD_DIR="+d.Dir)
-	d.cmd.Stdout, d.cmd.Stderr = logf, logf
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := d.cmd.Start(); err != nil {
-		os.RemoveAll(base)
-		return nil, fmt.Errorf("Failed to start %s: %w", o.Binary, err)
-	}
-	go func() { _ = d.cmd.Wait(); close(d.exited) }()
-	if err := d.waitReady(ctx, 90*time.Second); err != nil {
+	if err := d.launch(ctx); err != nil {
 		d.Stop()
 		return nil, err
 	}
 	return d, nil
+}
+
+// launch runs the binary on d.Dir and waits until it answers.
+func (d *Daemon) launch(ctx context.Context) error {
+	logf, err := os.OpenFile(d.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	args := []string{"--group", "root"}
+	if d.opts.Debug {
+		args = append(args, "--debug")
+	}
+	d.exited = make(chan struct{})
+	d.cmd = exec.Command(d.opts.Binary, args...)
+	d.cmd.Env = append(append(os.Environ(), "LXD_DIR="+d.Dir), d.opts.Env...)
+	d.cmd.Stdout, d.cmd.Stderr = logf, logf
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := d.cmd.Start(); err != nil {
+		d.cmd = nil
+		return fmt.Errorf("Failed to start %s: %w", d.opts.Binary, err)
+	}
+	go func(cmd *exec.Cmd, exited chan struct{}) { _ = cmd.Wait(); close(exited) }(d.cmd, d.exited)
+	return d.waitReady(ctx, 90*time.Second)
+}
+
+// Kill sends SIGKILL to the daemon process only (what a crash looks like)
+// and waits for it to be gone.
+func (d *Daemon) Kill() {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return
+	}
+	_ = d.cmd.Process.Kill()
+	<-d.exited
+	d.cmd = nil
+}
+
+// Restart starts the daemon again on the same LXD_DIR after Kill.
+func (d *Daemon) Restart(ctx context.Context) error {
+	if d.cmd != nil {
+		return fmt.Errorf("%s daemon is still running", d.Label)
+	}
+	return d.launch(ctx)
+}
+
+// PID is the daemon's process id (0 when not running).
+func (d *Daemon) PID() int {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return 0
+	}
+	return d.cmd.Process.Pid
 }
 
 // Socket is the daemon's unix socket.
