@@ -156,6 +156,9 @@ func (p *profiles) describe(b *strings.Builder, workload, label string) {
 const (
 	waitFocus = `-focus=operations\.\(\*(Registry|Operation)\)\.Start\.func1`
 	waitHide  = `-hide=^runtime\.|^internal/poll\.|^sync\.runtime_`
+	// cpuIgnore drops the samples of the profiling itself (the goroutine
+	// snapshots taken alongside the CPU profile).
+	cpuIgnore = `-ignore=runtime/pprof\.|net/http/pprof\.`
 )
 
 // pprofArgs chooses how a workload's profiles are summarised, and whether
@@ -165,7 +168,7 @@ func pprofArgs(workload string) ([]string, bool) {
 	case "heap":
 		return []string{"-sample_index=inuse_space", "-nodecount=8"}, true
 	case "launch-wait", "exec-wait":
-		return []string{waitFocus, waitHide, "-nodecount=15"}, true
+		return []string{waitFocus, waitHide, "-relative_percentages", "-nodecount=15"}, true
 	}
-	return []string{"-cum", "-nodecount=20"}, false
+	return []string{cpuIgnore, "-cum", "-nodecount=20"}, false
 }
