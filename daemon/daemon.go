@@ -19,7 +19,9 @@ import (
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/projects"
+	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/daemon/trust"
+	drv "github.com/lxdng/lxd/drivers/storage"
 	"github.com/lxdng/lxd/shared/tlsutil"
 )
 
@@ -44,6 +46,7 @@ type Daemon struct {
 	trust   *trust.Store
 	cert    *tlsutil.KeyPair
 	env     *environment
+	storage *storage.Service
 	member  db.Member
 	handler http.Handler
 	servers *listeners
@@ -104,10 +107,13 @@ func (d *Daemon) start(ctx context.Context) error {
 	d.hub = events.NewHub(1024)
 	logrus.AddHook(events.LogHook{Hub: d.hub})
 	d.ops = operations.NewRegistry(d.ctx, d.hub, d.hub.Location)
+	if err := d.startStorage(); err != nil {
+		return err
+	}
 	d.env = newEnvironment(d)
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db),
+		Lifecycle: d, Projects: projects.New(d.db), Storage: d.storage,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
@@ -115,6 +121,28 @@ func (d *Daemon) start(ctx context.Context) error {
 	}
 	d.config.OnChange(d.servers.applyConfig)
 	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
+}
+
+// snapshotTaskIntervalEnv is a hidden debug knob: the interval (a Go
+// duration) of the volume snapshot task, one minute by default. Tests set
+// it to seconds so scheduled snapshots happen without waiting a minute.
+const snapshotTaskIntervalEnv = "LXDNG_SNAPSHOT_TASK_INTERVAL"
+
+// startStorage builds the storage service and mounts every pool; a pool
+// that fails to mount is reported, not fatal.
+func (d *Daemon) startStorage() error {
+	var interval time.Duration
+	if v := os.Getenv(snapshotTaskIntervalEnv); v != "" {
+		var err error
+		if interval, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("Invalid %s %q: %w", snapshotTaskIntervalEnv, v, err)
+		}
+	}
+	d.storage = storage.New(storage.Options{
+		Store: d.db, MemberID: d.member.ID, Dir: d.cfg.Dir, Drivers: storageDrivers(),
+		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
+	})
+	return d.storage.Start(d.ctx)
 }
 
 // openDatabase starts dqlite, migrates the schema and records this member.
@@ -164,6 +192,9 @@ func (d *Daemon) stop(ctx context.Context) {
 			d.log.WithError(err).Warn("Operations still running at shutdown")
 		}
 		cancel()
+	}
+	if d.storage != nil {
+		d.storage.Stop(ctx)
 	}
 	if d.db != nil {
 		if err := d.db.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -49,6 +49,7 @@ func (d *Daemon) envExtensions() []string { return api.Extensions() }
 // Environment implements api.ServerInfo.
 func (e *environment) Environment(ctx context.Context) api.ServerEnvironment {
 	addresses := listenAddresses(e.d.servers.address("https"))
+	storageNames, storageVersions := e.d.storage.UsedDrivers(ctx)
 	return api.ServerEnvironment{
 		Addresses:               addresses,
 		Architectures:           hostArchitectures(),
@@ -71,9 +72,9 @@ func (e *environment) Environment(ctx context.Context) api.ServerEnvironment {
 		ServerName:              e.hostname,
 		ServerPid:               os.Getpid(),
 		ServerVersion:           serverVersion,
-		Storage:                 "",
-		StorageVersion:          "",
-		StorageSupportedDrivers: []api.ServerStorageDriverInfo{},
+		Storage:                 storageNames,
+		StorageVersion:          storageVersions,
+		StorageSupportedDrivers: e.d.storage.SupportedDrivers(),
 	}
 }
 

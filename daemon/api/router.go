@@ -36,6 +36,7 @@ type Deps struct {
 	Trust     *trust.Store
 	Lifecycle Lifecycle
 	Projects  ProjectReader
+	Storage   StorageService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -64,6 +65,7 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			storageRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

@@ -136,11 +136,11 @@ var expiryTokenRe = regexp.MustCompile(`^[0-9]+(M|H|d|w|m|y)$`)
 func IsSnapshotExpiry(v string) error {
 	fields := strings.Fields(v)
 	if len(fields) == 0 {
-		return fmt.Errorf("Invalid expiry expression %q", v)
+		return fmt.Errorf("Invalid expiry expression")
 	}
 	for _, f := range fields {
 		if !expiryTokenRe.MatchString(f) {
-			return fmt.Errorf("Invalid expiry expression %q: bad element %q", v, f)
+			return fmt.Errorf("Invalid expiry expression")
 		}
 	}
 	return nil
@@ -166,7 +166,7 @@ func IsSnapshotSchedule(v string) error {
 	}
 	fields := strings.Fields(v)
 	if len(fields) != 5 {
-		return fmt.Errorf("Schedule must have 5 fields (<minute> <hour> <dom> <month> <dow>): %q", v)
+		return fmt.Errorf("Schedule must be of the form: <minute> <hour> <day-of-month> <month> <day-of-week>")
 	}
 	for _, f := range fields {
 		if !cronFieldRe.MatchString(f) {

@@ -139,9 +139,9 @@ type StorageVolume struct {
 }
 
 // StorageVolumeStateUsage is the space a volume uses, in bytes; Total is
-// its quota or size.
+// its quota or size. Used is left out when unknown (block volumes on dir).
 type StorageVolumeStateUsage struct {
-	Used  uint64 `json:"used" yaml:"used"`
+	Used  uint64 `json:"used,omitempty" yaml:"used,omitempty"`
 	Total int64  `json:"total" yaml:"total"`
 }
 
