@@ -17,6 +17,7 @@ import (
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
+	"github.com/lxdng/lxd/daemon/instances"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/storage"
@@ -47,6 +48,12 @@ type Daemon struct {
 	cert    *tlsutil.KeyPair
 	env     *environment
 	storage *storage.Service
+	// instances is the instance service; lxcFeatures what liblxc offers.
+	instances   *instances.Service
+	lxcFeatures map[string]string
+	// stopInstances is set by `lxd shutdown`: instances are stopped with
+	// the daemon (a signal leaves them running, as LXD does).
+	stopInstances atomic.Bool
 	member  db.Member
 	handler http.Handler
 	servers *listeners
@@ -110,17 +117,25 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err := d.startStorage(); err != nil {
 		return err
 	}
+	if err := d.startInstances(ctx); err != nil {
+		return err
+	}
 	d.env = newEnvironment(d)
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: projects.New(d.db), Storage: d.storage,
+		InstanceService: d.instances, InstanceHooks: d.instances,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
 		return err
 	}
 	d.config.OnChange(d.servers.applyConfig)
-	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
+	if err := d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot()); err != nil {
+		return err
+	}
+	d.runInstanceTasks()
+	return nil
 }
 
 // snapshotTaskIntervalEnv is a hidden debug knob: the interval (a Go
@@ -180,6 +195,9 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 // stop shuts every part down in reverse order of start.
 func (d *Daemon) stop(ctx context.Context) {
 	d.ready.Store(false)
+	if d.instances != nil && d.stopInstances.Load() {
+		d.instances.Shutdown(ctx)
+	}
 	if d.servers != nil {
 		d.servers.closeAll()
 	}
@@ -208,6 +226,7 @@ func (d *Daemon) Ready() bool { return d.ready.Load() }
 
 // Shutdown implements api.Lifecycle: it asks Run to stop and returns.
 func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.stopInstances.Store(true)
 	d.shutdownOnce.Do(func() { close(d.stopped) })
 	return nil
 }

@@ -37,6 +37,10 @@ type Deps struct {
 	Lifecycle Lifecycle
 	Projects  ProjectReader
 	Storage   StorageService
+	// InstanceService serves /1.0/instances and /1.0/containers.
+	InstanceService InstanceService
+	// InstanceHooks receives the container driver's hook calls (internal).
+	InstanceHooks InstanceHooks
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -66,6 +70,7 @@ func New(d Deps) http.Handler {
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
 			storageRoutes(r, d)
+			instanceRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

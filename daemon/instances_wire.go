@@ -1,0 +1,91 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lxdng/lxd/daemon/api"
+	"github.com/lxdng/lxd/daemon/instances"
+	"github.com/lxdng/lxd/drivers/instance"
+	"github.com/lxdng/lxd/drivers/instance/lxc"
+	shared "github.com/lxdng/lxd/shared/api"
+)
+
+// instanceTaskIntervalEnv is a hidden debug knob: the interval (a Go
+// duration) of the instance snapshot task (schedule and expiry), one minute
+// by default. Tests shorten it. The storage task reads
+// LXDNG_SNAPSHOT_TASK_INTERVAL; this one falls back to it.
+const instanceTaskIntervalEnv = "LXDNG_INSTANCE_SNAPSHOT_TASK_INTERVAL"
+
+// startInstances builds the container driver and the instance service and
+// re-attaches to the containers that outlived the last daemon.
+func (d *Daemon) startInstances(ctx context.Context) error {
+	drv, err := lxc.New(lxc.Options{
+		LxcPath: d.path("containers"), LogDir: d.path("logs"), DevicesDir: d.path("devices"),
+	})
+	if err != nil {
+		return err
+	}
+	interval, err := taskInterval(instanceTaskIntervalEnv, snapshotTaskIntervalEnv)
+	if err != nil {
+		return err
+	}
+	d.instances, err = instances.New(instances.Options{
+		Store: d.db, MemberID: d.member.ID, Location: d.hub.Location, Driver: drv, Storage: d.storage,
+		Events: d.hub, Dir: d.cfg.Dir, FirewallTable: "lxd", SnapshotInterval: interval,
+	})
+	if err != nil {
+		return err
+	}
+	lxcVersion = func() string { return drv.Info().Version }
+	d.lxcFeatures = lxc.Features()
+	return d.instances.Recover(ctx)
+}
+
+// taskInterval reads the first set environment variable of names.
+func taskInterval(names ...string) (time.Duration, error) {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return 0, fmt.Errorf("Invalid %s %q: %w", n, v, err)
+			}
+			return d, nil
+		}
+	}
+	return 0, nil
+}
+
+// runInstanceTasks starts the background work of the instance service
+// once the API serves: autostart and the snapshot task.
+func (d *Daemon) runInstanceTasks() {
+	go d.instances.Autostart(d.ctx)
+	go d.instances.RunSnapshotTask(d.ctx)
+}
+
+// instanceSource adapts the instance service to the per-instance I/O
+// endpoints (api.InstanceSource).
+type instanceSource struct {
+	svc *instances.Service
+	dir string
+}
+
+var _ api.InstanceSource = instanceSource{}
+
+// Instance implements api.InstanceSource.
+func (s instanceSource) Instance(ctx context.Context, project, name string) (*api.InstanceHandle, error) {
+	inst, _, err := s.svc.Get(ctx, project, name)
+	if err != nil {
+		return nil, err
+	}
+	ref := instance.Ref{Project: project, Name: name}
+	return &api.InstanceHandle{
+		Ref: ref, Driver: s.svc.Driver(), Type: inst.Type, Architecture: inst.Architecture,
+		Config: inst.ExpandedConfig, Devices: inst.ExpandedDevices, Ephemeral: inst.Ephemeral,
+		Status: shared.StatusCode(inst.StatusCode), LogDir: filepath.Join(s.dir, "logs", project+"_"+name),
+		MountVolume: func(ctx context.Context) (string, func(), error) { return s.svc.MountVolume(ctx, project, name) },
+	}, nil
+}
