@@ -74,6 +74,8 @@ func instanceRoutes(r chi.Router, d Deps) {
 		r.Patch(p+"/{name}/snapshots/{snap}", h(trustedOnly, x.patchSnapshot))
 		r.Post(p+"/{name}/snapshots/{snap}", h(trustedOnly, x.renameSnapshot))
 		r.Delete(p+"/{name}/snapshots/{snap}", h(trustedOnly, x.deleteSnapshot))
+		r.Get(p+"/{name}/backups", h(trustedOnly, x.listBackups))
+		r.Post(p+"/{name}/backups", h(trustedOnly, x.createBackup))
 	}
 }
 
@@ -251,4 +253,24 @@ func (x instanceHandlers) delete(w http.ResponseWriter, r *http.Request) error {
 	}
 	return x.startOp(w, r, project, "Deleting instance", instanceResources(project, name),
 		func(ctx context.Context, op *operations.Op) error { return x.svc.Delete(ctx, project, name) })
+}
+
+// listBackups answers the backup list `lxc info` asks for: this server
+// keeps no instance backups, so it is always empty.
+func (x instanceHandlers) listBackups(w http.ResponseWriter, r *http.Request) error {
+	project, err := projectParam(r)
+	if err != nil {
+		return err
+	}
+	if _, _, err := x.svc.Get(r.Context(), project, PathParam(r, "name")); err != nil {
+		return err
+	}
+	if recursion(r) > 0 {
+		return renderSync(w, []any{}, nil)
+	}
+	return renderSync(w, []string{}, nil)
+}
+
+func (x instanceHandlers) createBackup(w http.ResponseWriter, r *http.Request) error {
+	return api.BadRequest("Instance backups are not supported by this server yet")
 }

@@ -19,15 +19,15 @@ func scenarioLifecycle(t *testing.T, d *daemontest.Daemon) {
 	e := newInstEnv(t, d)
 	name := daemontest.Name(t, "c")
 	e.newBusybox(t, name)
-	if got := e.status(t, name); got != "Stopped" {
-		t.Fatalf("status after init = %q", got)
+	if inst := e.get(t, name); inst.Status != "Stopped" || inst.LastUsedAt.Unix() != 0 {
+		t.Fatalf("after init: status %q, last_used_at %s", inst.Status, inst.LastUsedAt)
 	}
 	begin := time.Now()
 	d.MustLXC(t, "start", name)
 	t.Logf("start took %s", time.Since(begin))
 	e.waitStatus(t, name, "Running")
 	st := e.state(t, name)
-	if st.Pid <= 0 || st.Processes <= 0 || st.Memory.Usage <= 0 || st.StatusCode != 103 {
+	if st.Pid <= 0 || st.Processes <= 0 || st.Memory.Usage <= 0 || st.CPU.Usage <= 0 || st.StatusCode != 103 {
 		t.Fatalf("running state = %+v", st)
 	}
 	csv := d.MustLXC(t, "list", "--format", "csv", "-c", "ns")
@@ -39,6 +39,9 @@ func scenarioLifecycle(t *testing.T, d *daemontest.Daemon) {
 		t.Fatalf("hostname template: %q %v", host, err)
 	}
 	inst := e.get(t, name)
+	if time.Since(inst.LastUsedAt) > time.Minute {
+		t.Fatalf("last_used_at = %s", inst.LastUsedAt)
+	}
 	if inst.Config["volatile.apply_template"] != "" || inst.Config["volatile.last_state.power"] != "RUNNING" {
 		t.Fatalf("volatile after start: %v", inst.Config)
 	}

@@ -47,6 +47,16 @@ var ExtensionList = []Extension{
 	{"storage_volumes_all_projects", "TestStorageVolumeProjects"},
 	{"server_supported_storage_drivers", "TestStoragePoolsCLI"},
 	{"custom_volume_refresh", "TestStorageVolumeCopyMove"},
+	{"instances", "TestInstanceLifecycle"},
+	{"container_last_used_at", "TestInstanceLifecycle"},
+	{"container_cpu_time", "TestInstanceLifecycle"},
+	{"container_protection_delete", "TestInstanceErrors"},
+	{"container_stateless_copy", "TestInstanceSnapshotsCopies"},
+	{"container_only_migration", "TestInstanceSnapshotsCopies"},
+	{"container_incremental_copy", "TestInstanceSnapshotsCopies"},
+	// Only the (empty) backup list that `lxc info` needs; creating or
+	// exporting backups is refused.
+	{"container_backup", "TestInstanceSnapshotsCopies"},
 }
 
 // Extensions returns the extension names for GET /1.0.
