@@ -54,9 +54,9 @@ type Daemon struct {
 	// stopInstances is set by `lxd shutdown`: instances are stopped with
 	// the daemon (a signal leaves them running, as LXD does).
 	stopInstances atomic.Bool
-	member  db.Member
-	handler http.Handler
-	servers *listeners
+	member        db.Member
+	handler       http.Handler
+	servers       *listeners
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once

@@ -105,5 +105,7 @@ func scenarioInstanceErrors(t *testing.T, d *daemontest.Daemon) {
 	}
 }
 
-func TestInstanceErrors(t *testing.T)          { scenarioInstanceErrors(t, daemontest.Start(t)) }
-func TestReferenceInstanceErrors(t *testing.T) { scenarioInstanceErrors(t, daemontest.StartReference(t)) }
+func TestInstanceErrors(t *testing.T) { scenarioInstanceErrors(t, daemontest.Start(t)) }
+func TestReferenceInstanceErrors(t *testing.T) {
+	scenarioInstanceErrors(t, daemontest.StartReference(t))
+}
