@@ -18,6 +18,7 @@ import (
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/instances"
+	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/storage"
@@ -45,6 +46,7 @@ type Daemon struct {
 	hub     *events.Hub
 	ops     *operations.Registry
 	trust   *trust.Store
+	network *netsvc.Service
 	cert    *tlsutil.KeyPair
 	env     *environment
 	storage *storage.Service
@@ -117,13 +119,16 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err := d.startStorage(); err != nil {
 		return err
 	}
+	d.env = newEnvironment(d)
+	if err := d.startNetworks(ctx); err != nil {
+		return err
+	}
 	if err := d.startInstances(ctx); err != nil {
 		return err
 	}
-	d.env = newEnvironment(d)
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db), Storage: d.storage,
+		Lifecycle: d, Projects: projects.New(d.db), Storage: d.storage, Networks: d.network,
 		InstanceService: d.instances, InstanceHooks: d.instances,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
@@ -158,6 +163,25 @@ func (d *Daemon) startStorage() error {
 		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
 	})
 	return d.storage.Start(d.ctx)
+}
+
+// startNetworks builds the network service and brings every network up
+// (adopting what the previous daemon left running). A network that fails
+// is marked errored; only a database failure stops the daemon.
+func (d *Daemon) startNetworks(ctx context.Context) error {
+	dir := d.path("networks")
+	// dnsmasq re-reads its hosts file as nobody: the path must be traversable.
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		return fmt.Errorf("Failed to create %s: %w", dir, err)
+	}
+	d.network = netsvc.New(netsvc.Options{
+		Store: d.db, Drivers: networkDrivers(), Dir: dir, FirewallTable: firewallTable(d.cfg.Dir),
+		MemberID: d.member.ID, MemberName: d.member.Name, Events: d.hub,
+	})
+	if err := d.network.Startup(d.ctx); err != nil {
+		return fmt.Errorf("Failed to start networks: %w", err)
+	}
+	return nil
 }
 
 // openDatabase starts dqlite, migrates the schema and records this member.
@@ -203,6 +227,9 @@ func (d *Daemon) stop(ctx context.Context) {
 	}
 	if d.cancel != nil {
 		d.cancel()
+	}
+	if d.network != nil {
+		d.network.Shutdown()
 	}
 	if d.ops != nil {
 		waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -41,6 +41,7 @@ type Deps struct {
 	InstanceService InstanceService
 	// InstanceHooks receives the container driver's hook calls (internal).
 	InstanceHooks InstanceHooks
+	Networks      NetworkService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -71,6 +72,7 @@ func New(d Deps) http.Handler {
 			projectRoutes(r, d)
 			storageRoutes(r, d)
 			instanceRoutes(r, d)
+			networkRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -13,8 +12,9 @@ import (
 	"github.com/lxdng/lxd/shared/api"
 )
 
-// HostInterfaces lists the host's interfaces as unmanaged networks, the way
-// GET /1.0/networks shows them: {"config":{},"type":"loopback|physical|
+// HostInterfaces lists the host's interfaces as unmanaged networks, in
+// kernel (ifindex) order as LXD 5.0.2 lists them, the way GET
+// /1.0/networks shows them: {"config":{},"type":"loopback|physical|
 // bridge|bond|vlan|unknown","used_by":[],"managed":false,"status":"",
 // "locations":null}. The caller drops the names of its managed networks and
 // fills UsedBy.
@@ -33,7 +33,6 @@ func HostInterfaces(ctx context.Context) ([]api.Network, error) {
 			Managed:    false,
 		})
 	}
-	sort.Slice(nets, func(i, j int) bool { return nets[i].Name < nets[j].Name })
 	return nets, nil
 }
 

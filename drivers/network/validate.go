@@ -40,7 +40,10 @@ func IsVLAN(v string) error {
 func IsHostAddressCIDR(family int) config.Validator {
 	return func(v string) error {
 		ip, subnet, err := net.ParseCIDR(v)
-		if err != nil || familyOf(ip) != family {
+		if err != nil {
+			return err // LXD's wording: "invalid CIDR address: <v>"
+		}
+		if familyOf(ip) != family {
 			return fmt.Errorf("Not an IPv%d address in CIDR notation %q", family, v)
 		}
 		if ip.Equal(subnet.IP) {

@@ -21,6 +21,7 @@ func TestValidators(t *testing.T) {
 		{"host cidr /31 edge", IsHostAddressCIDR(4), "10.0.0.1/31", ""},
 		{"host cidr broadcast", IsHostAddressCIDR(4), "10.0.0.255/24", "broadcast"},
 		{"host cidr wrong family", IsHostAddressCIDR(4), "fd42::1/64", "Not an IPv4"},
+		{"host cidr bad prefix", IsHostAddressCIDR(4), "10.0.0.1/33", "invalid CIDR address: 10.0.0.1/33"},
 		{"v6 host cidr", IsHostAddressCIDR(6), "fd42::1/64", ""},
 		{"subnet", IsSubnet(4), "10.1.0.0/16", ""},
 		{"subnet host bits", IsSubnet(4), "10.1.0.1/16", "host bits"},

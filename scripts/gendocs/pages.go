@@ -2,6 +2,9 @@ package main
 
 import (
 	"github.com/lxdng/lxd/daemon/config"
+	"github.com/lxdng/lxd/drivers/network/bridge"
+	"github.com/lxdng/lxd/drivers/network/macvlan"
+	"github.com/lxdng/lxd/drivers/network/physical"
 	schema "github.com/lxdng/lxd/shared/config"
 )
 
@@ -20,6 +23,22 @@ func registry() map[string]page {
 			intro: "Set with `lxc config set <key> <value>` (or `PATCH /1.0`). Keys with scope `local` are " +
 				"stored per member in `$LXD_DIR/daemon.yaml`; `global` keys are shared by the whole cluster.",
 			keys: config.ServerKeys,
+		},
+		"network-bridge.md": {
+			title: "Bridge network keys",
+			intro: "Set with `lxc network set <network> <key>=<value>` (or `PATCH /1.0/networks/<network>`) on " +
+				"networks of type `bridge` (the default type). Keys with scope `local` are stored per member.",
+			keys: bridge.New(bridge.Options{}).Keys(),
+		},
+		"network-macvlan.md": {
+			title: "Macvlan network keys",
+			intro: "Keys of networks of type `macvlan` (`lxc network create <name> --type=macvlan parent=<iface>`).",
+			keys:  macvlan.New().Keys(),
+		},
+		"network-physical.md": {
+			title: "Physical network keys",
+			intro: "Keys of networks of type `physical` (`lxc network create <name> --type=physical parent=<iface>`).",
+			keys:  physical.New().Keys(),
 		},
 	}
 }
