@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/instances"
+	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/drivers/instance"
 	"github.com/lxdng/lxd/drivers/instance/lxc"
 	shared "github.com/lxdng/lxd/shared/api"
@@ -35,7 +36,8 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 	}
 	d.instances, err = instances.New(instances.Options{
 		Store: d.db, MemberID: d.member.ID, Location: d.hub.Location, Driver: drv, Storage: d.storage,
-		Events: d.hub, Dir: d.cfg.Dir, FirewallTable: "lxd", SnapshotInterval: interval,
+		Networks: instanceNetworks{d.network}, Events: d.hub, Dir: d.cfg.Dir,
+		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval,
 	})
 	if err != nil {
 		return err
@@ -88,4 +90,30 @@ func (s instanceSource) Instance(ctx context.Context, project, name string) (*ap
 		Status: shared.StatusCode(inst.StatusCode), LogDir: filepath.Join(s.dir, "logs", project+"_"+name),
 		MountVolume: func(ctx context.Context) (string, func(), error) { return s.svc.MountVolume(ctx, project, name) },
 	}, nil
+}
+
+// instanceNetworks resolves nic network=<name> for the instance service.
+type instanceNetworks struct{ svc *netsvc.Service }
+
+// NICNetwork implements instances.Networks.
+func (n instanceNetworks) NICNetwork(ctx context.Context, project, name string) (instances.NICNetwork, error) {
+	res, err := n.svc.Network(ctx, project, name)
+	if err != nil {
+		return instances.NICNetwork{}, err
+	}
+	cfg := res.Network.Config
+	switch res.Network.Type {
+	case "bridge":
+		return instances.NICNetwork{NICType: "bridged", Parent: res.Network.Name, MTU: cfg["bridge.mtu"]}, nil
+	case "macvlan":
+		return instances.NICNetwork{NICType: "macvlan", Parent: cfg["parent"], MTU: cfg["mtu"]}, nil
+	case "physical":
+		return instances.NICNetwork{NICType: "physical", Parent: cfg["parent"], MTU: cfg["mtu"]}, nil
+	}
+	return instances.NICNetwork{}, fmt.Errorf("Network %q of type %q cannot be used by NICs", name, res.Network.Type)
+}
+
+// RefreshStaticLeases implements instances.Networks.
+func (n instanceNetworks) RefreshStaticLeases(ctx context.Context, project, name string) error {
+	return n.svc.RefreshStaticLeases(ctx, project, name)
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // wantStatus checks a synchronous error's status and text.
-func wantStatus(t *testing.T, err error, status int, text string) {
+func wantInstErr(t *testing.T, err error, status int, text string) {
 	t.Helper()
 	var se *api.StatusError
 	if !errors.As(err, &se) {
@@ -61,23 +61,23 @@ func scenarioInstanceErrors(t *testing.T, d *daemontest.Daemon) {
 	e.newBusybox(t, other)
 
 	_, _, err := c.Query(ctx, http.MethodGet, "/1.0/instances/nosuch", nil, "")
-	wantStatus(t, err, 404, "Instance not found")
+	wantInstErr(t, err, 404, "Instance not found")
 	_, _, err = c.Query(ctx, http.MethodGet, "/1.0/instances/nosuch/state", nil, "")
-	wantStatus(t, err, 404, "Instance not found")
+	wantInstErr(t, err, 404, "Instance not found")
 	_, _, err = c.Query(ctx, http.MethodDelete, "/1.0/instances/nosuch", nil, "")
-	wantStatus(t, err, 404, "Instance not found")
+	wantInstErr(t, err, 404, "Instance not found")
 	_, _, err = c.Query(ctx, http.MethodGet, "/1.0/instances/"+name+"/snapshots/nosuch", nil, "")
-	wantStatus(t, err, 404, `Failed to fetch snapshot "nosuch" of instance "`+name+`" in project "default": InstanceSnapshot not found`)
+	wantInstErr(t, err, 404, `Failed to fetch snapshot "nosuch" of instance "`+name+`" in project "default": InstanceSnapshot not found`)
 	_, _, err = c.Query(ctx, http.MethodPost, "/1.0/instances", map[string]any{"name": "bad_name!", "source": map[string]any{"type": "none"}}, "")
-	wantStatus(t, err, 400, "Invalid instance name: Name can only contain alphanumeric and hyphen characters")
+	wantInstErr(t, err, 400, "Invalid instance name: Name can only contain alphanumeric and hyphen characters")
 	_, _, err = c.Query(ctx, http.MethodPost, "/1.0/instances", map[string]any{"name": "c9"}, "")
-	wantStatus(t, err, 400, "Unknown source type ")
+	wantInstErr(t, err, 400, "Unknown source type ")
 	_, _, err = c.Query(ctx, http.MethodPut, "/1.0/instances/"+name+"/state", map[string]any{"action": "dance"}, "")
-	wantStatus(t, err, 400, "Unknown action: 'dance'")
+	wantInstErr(t, err, 400, "Unknown action: 'dance'")
 	_, _, err = c.Query(ctx, http.MethodPatch, "/1.0/instances/"+name, map[string]any{"config": map[string]string{"bogus.key": "1"}}, "")
-	wantStatus(t, err, 500, "Invalid config: Unknown configuration key: bogus.key")
+	wantInstErr(t, err, 500, "Invalid config: Unknown configuration key: bogus.key")
 	_, _, err = c.Query(ctx, http.MethodPost, "/1.0/instances/"+other, map[string]any{"name": name}, "")
-	wantStatus(t, err, 409, `Name "`+name+`" already in use`)
+	wantInstErr(t, err, 409, `Name "`+name+`" already in use`)
 
 	opFails(t, c, http.MethodPost, "/1.0/instances", map[string]any{"name": daemontest.Name(t, "c"),
 		"source": map[string]any{"type": "none"}, "config": map[string]string{"bogus.key": "1"},
@@ -93,7 +93,7 @@ func scenarioInstanceErrors(t *testing.T, d *daemontest.Daemon) {
 	opFails(t, c, http.MethodPut, "/1.0/instances/"+name+"/state", map[string]any{"action": "start"},
 		"The instance is already running")
 	_, _, err = c.Query(ctx, http.MethodDelete, "/1.0/instances/"+name, nil, "")
-	wantStatus(t, err, 400, "Instance is running")
+	wantInstErr(t, err, 400, "Instance is running")
 	opFails(t, c, http.MethodPost, "/1.0/instances/"+name, map[string]any{"name": daemontest.Name(t, "c")},
 		"Renaming of running container not allowed")
 	d.MustLXC(t, "stop", "-f", name)

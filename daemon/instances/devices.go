@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -97,6 +98,13 @@ func (s *Service) diskSpec(ctx context.Context, rec *record, name string, dev ma
 		return nil, api.BadRequest("Missing source path %q for disk %q", m.Source, name)
 	} else if err != nil {
 		return nil, nil
+	} else {
+		path, release, err := s.bindSource(rec, name, m.Source, m.Recursive)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to prepare device %q: %w", name, err)
+		}
+		out.releases = append(out.releases, release)
+		m.Source = path
 	}
 	return &instance.DeviceSpec{Name: name, Mounts: []instance.Mount{m}}, nil
 }
@@ -312,4 +320,70 @@ func (s *Service) refreshLeases(ctx context.Context, rec *record) {
 			}
 		}
 	}
+}
+
+// deviceMountsDir holds, per instance, host-side bind mounts of disk
+// device sources: liblxc mounts device entries after entering the user
+// namespace, so an unprivileged container could not reach a source below a
+// private directory (a 0700 /tmp/x); a bind mount made here as real root
+// can be reached (as LXD does with its devices directory).
+func (s *Service) deviceMountsDir(project, name string) string {
+	return filepath.Join(s.o.Dir, "devmounts", project+"_"+name)
+}
+
+// bindSource bind-mounts a disk device source into the instance's device
+// mounts directory and returns the new path and how to undo it.
+func (s *Service) bindSource(rec *record, dev, source string, recursive bool) (string, func(), error) {
+	st, err := os.Stat(source)
+	if err != nil {
+		return "", nil, err
+	}
+	dir := s.deviceMountsDir(rec.row.Project, rec.row.Name)
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		return "", nil, err
+	}
+	target := filepath.Join(dir, "disk."+dev)
+	_ = unix.Unmount(target, unix.MNT_DETACH)
+	if st.IsDir() {
+		err = os.Mkdir(target, 0o700)
+	} else {
+		var f *os.File
+		if f, err = os.OpenFile(target, os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+			f.Close()
+		}
+	}
+	if err != nil && !os.IsExist(err) {
+		return "", nil, err
+	}
+	flags := uintptr(unix.MS_BIND)
+	if recursive {
+		flags |= unix.MS_REC
+	}
+	if err := unix.Mount(source, target, "", flags, ""); err != nil {
+		_ = os.Remove(target)
+		return "", nil, fmt.Errorf("Failed to bind %q: %w", source, err)
+	}
+	return target, func() { unmountSource(target) }, nil
+}
+
+// unmountSource undoes bindSource; the mount point is removed only once
+// nothing is mounted on it (never a recursive removal).
+func unmountSource(target string) {
+	if err := unix.Unmount(target, unix.MNT_DETACH); err == nil || err == unix.EINVAL {
+		_ = os.Remove(target)
+	}
+}
+
+// unmountSources releases every device source of an instance, also those
+// an earlier daemon left.
+func (s *Service) unmountSources(project, name string) {
+	dir := s.deviceMountsDir(project, name)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		unmountSource(filepath.Join(dir, e.Name()))
+	}
+	_ = os.Remove(dir)
 }

@@ -125,6 +125,7 @@ func (s *Service) cleanup(ctx context.Context, rec *record, power string) {
 		logctx.From(ctx).WithError(err).Warn("Failed to record the stopped state")
 	}
 	s.releaseRunning(rec.ref())
+	s.unmountSources(rec.row.Project, rec.row.Name)
 }
 
 // deleteEphemeral deletes an ephemeral instance once stopped.

@@ -74,6 +74,9 @@ var ExtensionList = []Extension{
 	// Only the (empty) backup list that `lxc info` needs; creating or
 	// exporting backups is refused.
 	{"container_backup", "TestInstanceSnapshotsCopies"},
+	{"unix_device_rename", "TestInstanceDevices"},
+	{"unix_device_hotplug", "TestInstanceDevices"},
+	{"instance_nic_network", "TestInstanceDevices"},
 }
 
 // Extensions returns the extension names for GET /1.0.
