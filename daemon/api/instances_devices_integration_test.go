@@ -86,6 +86,8 @@ func scenarioDevices(t *testing.T, d *daemontest.Daemon) {
 	d.MustLXC(t, "config", "device", "add", name, "data", "disk", "source="+hostDir, "path=/mnt/data", "readonly=true")
 	d.MustLXC(t, "config", "device", "add", name, "mynull", "unix-char", "path=/dev/mynull", "major=1", "minor=3", "mode=0666")
 	d.MustLXC(t, "config", "device", "add", name, "renamed", "unix-char", "source=/dev/null", "path=/dev/renamednull")
+	// required=false: a missing source does not stop the start.
+	d.MustLXC(t, "config", "device", "add", name, "opt", "unix-char", "source=/dev/nosuch-dev", "required=false")
 	d.MustLXC(t, "start", name)
 	e.waitStatus(t, name, "Running")
 	if err := unix.Stat(e.inside(t, name, "/dev/renamednull"), new(unix.Stat_t)); err != nil {
