@@ -254,6 +254,15 @@ func (s *Service) handleUnsolicitedStop(ctx context.Context, project, name, targ
 		unlock() // started again meanwhile
 		return
 	}
+	// A stop the daemon made itself has released the mounts already; the
+	// hook of such a stop can arrive after Stop returned.
+	s.mu.Lock()
+	_, held := s.mounts[refKey(project, name)]
+	s.mu.Unlock()
+	if !held {
+		unlock()
+		return
+	}
 	s.cleanup(ctx, rec, "STOPPED")
 	if target == "reboot" {
 		err = s.start(ctx, rec, nil)

@@ -77,6 +77,8 @@ var ExtensionList = []Extension{
 	{"unix_device_rename", "TestInstanceDevices"},
 	{"unix_device_hotplug", "TestInstanceDevices"},
 	{"instance_nic_network", "TestInstanceDevices"},
+	{"container_host_shutdown_timeout", "TestInstanceDaemonRestart"},
+	{"container_stop_priority", "TestInstanceDaemonRestart"},
 }
 
 // Extensions returns the extension names for GET /1.0.
