@@ -20,6 +20,7 @@ import (
 	"github.com/lxdng/lxd/daemon/instances"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
+	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/daemon/trust"
@@ -41,24 +42,29 @@ type Daemon struct {
 	ctx    context.Context // lifetime of the daemon
 	cancel context.CancelFunc
 
-	db      *db.Store
-	config  *config.Server
-	hub     *events.Hub
-	ops     *operations.Registry
-	trust   *trust.Store
-	network *netsvc.Service
-	cert    *tlsutil.KeyPair
-	env     *environment
-	storage *storage.Service
+	db     *db.Store
+	config *config.Server
+	hub    *events.Hub
+	ops    *operations.Registry
+	trust  *trust.Store
+	// Services kept for the services built after them (the instance
+	// service enforces project restrictions, registers a profile update
+	// hook and resolves NIC networks).
+	projects *projects.Service
+	profiles *profiles.Service
+	network  *netsvc.Service
+	storage  *storage.Service
 	// instances is the instance service; lxcFeatures what liblxc offers.
 	instances   *instances.Service
 	lxcFeatures map[string]string
 	// stopInstances is set by `lxd shutdown`: instances are stopped with
 	// the daemon (a signal leaves them running, as LXD does).
 	stopInstances atomic.Bool
-	member        db.Member
-	handler       http.Handler
-	servers       *listeners
+	cert     *tlsutil.KeyPair
+	env      *environment
+	member   db.Member
+	handler  http.Handler
+	servers  *listeners
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -120,7 +126,7 @@ func (d *Daemon) start(ctx context.Context) error {
 		return err
 	}
 	d.env = newEnvironment(d)
-	if err := d.startNetworks(ctx); err != nil {
+	if err := d.buildServices(ctx); err != nil {
 		return err
 	}
 	if err := d.startInstances(ctx); err != nil {
@@ -128,8 +134,8 @@ func (d *Daemon) start(ctx context.Context) error {
 	}
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
-		Lifecycle: d, Projects: projects.New(d.db), Storage: d.storage, Networks: d.network,
-		InstanceService: d.instances, InstanceHooks: d.instances,
+		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
+		Storage: d.storage, InstanceService: d.instances, InstanceHooks: d.instances,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
@@ -163,25 +169,6 @@ func (d *Daemon) startStorage() error {
 		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
 	})
 	return d.storage.Start(d.ctx)
-}
-
-// startNetworks builds the network service and brings every network up
-// (adopting what the previous daemon left running). A network that fails
-// is marked errored; only a database failure stops the daemon.
-func (d *Daemon) startNetworks(ctx context.Context) error {
-	dir := d.path("networks")
-	// dnsmasq re-reads its hosts file as nobody: the path must be traversable.
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		return fmt.Errorf("Failed to create %s: %w", dir, err)
-	}
-	d.network = netsvc.New(netsvc.Options{
-		Store: d.db, Drivers: networkDrivers(), Dir: dir, FirewallTable: firewallTable(d.cfg.Dir),
-		MemberID: d.member.ID, MemberName: d.member.Name, Events: d.hub,
-	})
-	if err := d.network.Startup(d.ctx); err != nil {
-		return fmt.Errorf("Failed to start networks: %w", err)
-	}
-	return nil
 }
 
 // openDatabase starts dqlite, migrates the schema and records this member.

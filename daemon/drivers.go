@@ -15,15 +15,6 @@ import (
 	"github.com/lxdng/lxd/drivers/storage/dir"
 )
 
-// storageDrivers is the registry of implemented storage drivers. The other
-// LXD drivers are listed by drivers/storage.Unavailable with the reason.
-func storageDrivers() map[string]func() drv.Driver {
-	return map[string]func() drv.Driver{
-		"dir":   func() drv.Driver { return dir.New() },
-		"btrfs": func() drv.Driver { return btrfs.New() },
-	}
-}
-
 // networkDrivers is the explicit registry of network types. dnsmasq
 // forwards unknown names to the host's resolvers, as LXD's does.
 func networkDrivers() map[string]netdriver.Driver {
@@ -43,4 +34,13 @@ func firewallTable(dir string) string {
 	}
 	sum := sha256.Sum256([]byte(filepath.Clean(dir)))
 	return "lxdng_" + hex.EncodeToString(sum[:])[:8]
+}
+
+// storageDrivers is the registry of implemented storage drivers. The other
+// LXD drivers are listed by drivers/storage.Unavailable with the reason.
+func storageDrivers() map[string]func() drv.Driver {
+	return map[string]func() drv.Driver{
+		"dir":   func() drv.Driver { return dir.New() },
+		"btrfs": func() drv.Driver { return btrfs.New() },
+	}
 }

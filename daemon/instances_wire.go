@@ -36,12 +36,13 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 	}
 	d.instances, err = instances.New(instances.Options{
 		Store: d.db, MemberID: d.member.ID, Location: d.hub.Location, Driver: drv, Storage: d.storage,
-		Networks: instanceNetworks{d.network}, Events: d.hub, Dir: d.cfg.Dir,
+		Networks: instanceNetworks{d.network}, Projects: d.projects, Events: d.hub, Dir: d.cfg.Dir,
 		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval,
 	})
 	if err != nil {
 		return err
 	}
+	d.profiles.OnUpdate(d.instances.ProfileUpdated)
 	lxcVersion = func() string { return drv.Info().Version }
 	d.lxcFeatures = lxc.Features()
 	return d.instances.Recover(ctx)

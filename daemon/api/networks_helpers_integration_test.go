@@ -147,18 +147,6 @@ func assertNetworkGone(t *testing.T, name string) {
 	}
 }
 
-// sqlExec runs SQL on our daemon's global database (lxd sql).
-func sqlExec(t *testing.T, d *daemontest.Daemon, query string) {
-	t.Helper()
-	if d.Kind != daemontest.Ours {
-		t.Fatal("sqlExec is for our daemon")
-	}
-	body := map[string]string{"database": "global", "query": query}
-	if _, _, err := d.Client.Query(context.Background(), http.MethodPost, "/internal/sql", body, ""); err != nil {
-		t.Fatalf("sql %q: %v", query, err)
-	}
-}
-
 // addProfileNIC gives a profile a NIC device on network with the real lxc
 // (or, while our daemon has no profile API, by writing the row) and removes
 // it at cleanup, before the network's own cleanup runs.
@@ -177,32 +165,8 @@ func addProfileNIC(t *testing.T, d *daemontest.Daemon, project, profile, network
 		t.Fatalf("lxc %v failed", args)
 	}
 	sel := fmt.Sprintf("name = '%s' AND project_id = (SELECT id FROM projects WHERE name = '%s')", profile, project)
-	sqlExec(t, d, fmt.Sprintf(`UPDATE profiles SET devices = '{"eth0":{"type":"nic","name":"eth0","network":"%s"}}' WHERE %s`, network, sel))
-	t.Cleanup(func() { sqlExec(t, d, "UPDATE profiles SET devices = '{}' WHERE "+sel) })
-}
-
-// createProject makes a project with the real lxc (or by SQL on our
-// daemon while it has no project creation) and deletes it at cleanup.
-func createProject(t *testing.T, d *daemontest.Daemon, name string, features map[string]string) {
-	t.Helper()
-	args := []string{"project", "create", name}
-	for k, v := range features {
-		args = append(args, "-c", k+"="+v)
-	}
-	if r := d.LXC(t, args...); r.ExitCode == 0 {
-		t.Cleanup(func() { d.LXC(t, "project", "delete", name) })
-		return
-	}
-	if d.Kind != daemontest.Ours {
-		t.Fatalf("lxc %v failed", args)
-	}
-	cfg := []string{}
-	for k, v := range features {
-		cfg = append(cfg, fmt.Sprintf("%q:%q", k, v))
-	}
-	sqlExec(t, d, fmt.Sprintf(`INSERT INTO projects (name, description, config) VALUES ('%s', '', '{%s}')`, name, strings.Join(cfg, ",")))
-	sqlExec(t, d, fmt.Sprintf(`INSERT INTO profiles (project_id, name, description) SELECT id, 'default', '' FROM projects WHERE name = '%s'`, name))
-	t.Cleanup(func() { sqlExec(t, d, fmt.Sprintf("DELETE FROM projects WHERE name = '%s'", name)) })
+	d.SQL(t, fmt.Sprintf(`UPDATE profiles SET devices = '{"eth0":{"type":"nic","name":"eth0","network":"%s"}}' WHERE %s`, network, sel))
+	t.Cleanup(func() { d.SQL(t, "UPDATE profiles SET devices = '{}' WHERE "+sel) })
 }
 
 // wantStatus checks an error's HTTP status and message.

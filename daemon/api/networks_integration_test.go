@@ -229,7 +229,7 @@ func scenarioNetworkInUse(t *testing.T, d *daemontest.Daemon) {
 	ctx := context.Background()
 	name, subnet := createTestNetwork(t, d)
 	project := daemontest.Name(t, "p")
-	createProject(t, d, project, map[string]string{"features.profiles": "true", "features.networks": "false"})
+	d.CreateProject(t, project, map[string]string{"features.profiles": "true", "features.networks": "false"})
 	addProfileNIC(t, d, "default", "default", name)
 	addProfileNIC(t, d, project, "default", name)
 	n, _, err := d.Client.GetNetwork(ctx, name)
@@ -263,7 +263,7 @@ func scenarioNetworkProjects(t *testing.T, d *daemontest.Daemon) {
 	ctx := context.Background()
 	name, subnet := createTestNetwork(t, d)
 	project := daemontest.Name(t, "p")
-	createProject(t, d, project, map[string]string{"features.networks": "true"})
+	d.CreateProject(t, project, map[string]string{"features.networks": "true"})
 	c := d.Client.WithProject(project)
 	var urls []string
 	if _, err := c.Get(ctx, "/1.0/networks", &urls); err != nil || len(urls) != 0 {

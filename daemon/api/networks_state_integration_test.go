@@ -71,9 +71,9 @@ func addInstanceRow(t *testing.T, d *daemontest.Daemon, name, network, mac, ipv4
 		dev += `,"ipv4.address":"` + ipv4 + `"`
 	}
 	dev += `}}`
-	sqlExec(t, d, `INSERT INTO instances (project_id, member_id, name, architecture, config, devices)
+	d.SQL(t, `INSERT INTO instances (project_id, member_id, name, architecture, config, devices)
 		VALUES (1, (SELECT id FROM members ORDER BY id LIMIT 1), '`+name+`', 'x86_64', '{"volatile.eth0.hwaddr":"`+mac+`"}', '`+dev+`')`)
-	t.Cleanup(func() { sqlExec(t, d, "DELETE FROM instances WHERE name = '"+name+"'") })
+	t.Cleanup(func() { d.SQL(t, "DELETE FROM instances WHERE name = '"+name+"'") })
 }
 
 // TestNetworkLeases: instances' NICs get their dynamic lease listed

@@ -35,13 +35,14 @@ type Deps struct {
 	Events    *events.Hub
 	Trust     *trust.Store
 	Lifecycle Lifecycle
-	Projects  ProjectReader
+	Projects  ProjectService
+	Profiles  ProfileService
+	Networks  NetworkService
 	Storage   StorageService
 	// InstanceService serves /1.0/instances and /1.0/containers.
 	InstanceService InstanceService
 	// InstanceHooks receives the container driver's hook calls (internal).
 	InstanceHooks InstanceHooks
-	Networks      NetworkService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -70,9 +71,10 @@ func New(d Deps) http.Handler {
 			eventRoutes(r, d)
 			certificateRoutes(r, d)
 			projectRoutes(r, d)
+			profileRoutes(r, d)
+			networkRoutes(r, d)
 			storageRoutes(r, d)
 			instanceRoutes(r, d)
-			networkRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/instconfig"
+	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/drivers/network/nic"
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/logctx"
@@ -184,40 +185,29 @@ func (j *CreateJob) buildRow(ctx context.Context, tx *db.Tx) (db.Instance, error
 	return row, nil
 }
 
-// insert validates the new instance and writes its record; reverting
-// removes it. The error texts are LXD's ("Failed creating instance
-// record: ...").
+// insert validates the new instance, checks the project's restrictions
+// and limits and writes its record; reverting removes it. The error texts
+// are LXD's ("Failed creating instance record: ...").
 func (j *CreateJob) insert(ctx context.Context, rev *revert.Reverter) (*record, error) {
 	var rec *record
+	var pp string
 	err := j.s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		row, err := j.buildRow(ctx, tx)
+		var err error
+		rec, pp, err = j.prepareRecord(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("Failed creating instance record: %w", err)
+	}
+	if j.s.o.Projects != nil {
+		err := j.s.o.Projects.AllowInstanceCreation(ctx, j.Project, projects.InstanceCheck{Name: j.Name,
+			Type: rec.row.Type, Config: rec.expConfig, Devices: rec.expDevices})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := j.s.validateConfig(row.Config); err != nil {
-			// LXD's create error has no "Invalid config: " prefix.
-			if inner := errors.Unwrap(err); inner != nil {
-				return inner
-			}
-			return err
-		}
-		pp, err := tx.ProfileProject(ctx, j.Project)
-		if err != nil {
-			return err
-		}
-		rec, err = j.s.newRecord(ctx, tx, row, pp)
-		if err != nil {
-			return err
-		}
-		if err := j.s.validateDevices(ctx, rec); err != nil {
-			return err
-		}
-		if _, _, err := instconfig.RootDisk(rec.expDevices); err != nil {
-			return fmt.Errorf("Failed initialising instance: Failed getting root disk: %w", err)
-		}
-		if err := j.initVolatile(ctx, tx, rec); err != nil {
-			return err
-		}
+	}
+	err = j.s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var err error
 		rec.row.ID, err = tx.CreateInstance(ctx, rec.row, pp)
 		return err
 	})
@@ -232,6 +222,39 @@ func (j *CreateJob) insert(ctx context.Context, rev *revert.Reverter) (*record, 
 	j.s.emit(j.Project, api.EventLifecycle{Action: "instance-created", Source: URL(j.Project, j.Name),
 		Context: map[string]any{"storage-pool": rec.pool(), "type": rec.row.Type}})
 	return rec, nil
+}
+
+// prepareRecord builds and validates the new instance's record.
+func (j *CreateJob) prepareRecord(ctx context.Context, tx *db.Tx) (*record, string, error) {
+	row, err := j.buildRow(ctx, tx)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := j.s.validateConfig(row.Config); err != nil {
+		// LXD's create error has no "Invalid config: " prefix.
+		if inner := errors.Unwrap(err); inner != nil {
+			return nil, "", inner
+		}
+		return nil, "", err
+	}
+	pp, err := tx.ProfileProject(ctx, j.Project)
+	if err != nil {
+		return nil, "", err
+	}
+	rec, err := j.s.newRecord(ctx, tx, row, pp)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := tx.Instance(ctx, j.Project, j.Name); err == nil {
+		return nil, "", api.Conflict(`Add instance info to the database: This "instances" entry already exists`)
+	}
+	if err := j.s.validateDevices(ctx, rec); err != nil {
+		return nil, "", err
+	}
+	if _, _, err := instconfig.RootDisk(rec.expDevices); err != nil {
+		return nil, "", fmt.Errorf("Failed initialising instance: Failed getting root disk: %w", err)
+	}
+	return rec, pp, j.initVolatile(ctx, tx, rec)
 }
 
 // newRecord builds a record for row with the profiles of project pp.

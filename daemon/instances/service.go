@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lxdng/lxd/cluster/db"
+	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/drivers/instance"
 	"github.com/lxdng/lxd/drivers/instance/idmap"
@@ -82,6 +83,14 @@ type ProxyDevices interface {
 	StopProxy(ctx context.Context, ref instance.Ref, name string) error
 }
 
+// Projects enforces project restrictions and limits on instances
+// (daemon/projects.Service); nil skips the checks.
+type Projects interface {
+	AllowInstanceCreation(ctx context.Context, project string, c projects.InstanceCheck) error
+	AllowInstanceUpdate(ctx context.Context, project string, c projects.InstanceCheck) error
+	CheckSnapshot(ctx context.Context, project string) error
+}
+
 // Publisher receives lifecycle events (daemon/events.Hub).
 type Publisher interface {
 	PublishLifecycle(project string, m api.EventLifecycle)
@@ -98,6 +107,7 @@ type Options struct {
 	Images   Images   // nil: image sources are refused
 	Networks Networks // nil: nic devices with network= are refused
 	Proxies  ProxyDevices
+	Projects Projects // nil: no project restrictions or limits
 	Events   Publisher
 	// Dir is LXD_DIR; Exe is the daemon binary the driver's hooks run.
 	Dir string

@@ -78,6 +78,11 @@ func (s *Service) PrepareSnapshot(ctx context.Context, project, name string, req
 	if _, err := s.load(ctx, project, name); err != nil {
 		return err
 	}
+	if s.o.Projects != nil {
+		if err := s.o.Projects.CheckSnapshot(ctx, project); err != nil {
+			return err
+		}
+	}
 	if req.Name != "" {
 		return validSnapshotName(req.Name)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/instconfig"
+	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/drivers/instance"
 	"github.com/lxdng/lxd/drivers/network/nic"
 	"github.com/lxdng/lxd/shared/api"
@@ -32,6 +33,13 @@ func (s *Service) Update(ctx context.Context, project, name string, put api.Inst
 	next, err := s.updatedRecord(ctx, old, put)
 	if err != nil {
 		return err
+	}
+	if s.o.Projects != nil {
+		err := s.o.Projects.AllowInstanceUpdate(ctx, project, projects.InstanceCheck{Name: name,
+			Type: next.row.Type, Config: next.expConfig, Devices: next.expDevices})
+		if err != nil {
+			return err
+		}
 	}
 	running := s.driverState(ctx, old).Status != api.Stopped
 	rev := revert.New()
@@ -237,4 +245,33 @@ func (s *Service) UpdateDescription(ctx context.Context, project, name, descript
 	return s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return tx.UpdateInstanceDescription(ctx, rec.row.ID, description)
 	})
+}
+
+// ProfileUpdated re-applies a changed profile to the running instances
+// using it: their limits are set again from the new expanded config.
+// (Devices a profile adds or removes apply at the next start.)
+func (s *Service) ProfileUpdated(ctx context.Context, project, profile string) error {
+	recs, err := s.memberRecords(ctx)
+	if err != nil {
+		return err
+	}
+	lu, ok := s.o.Driver.(instance.LimitsUpdater)
+	if !ok {
+		return nil
+	}
+	for _, rec := range recs {
+		uses := false
+		for _, p := range rec.profiles {
+			if p.Project == project && p.Name == profile {
+				uses = true
+			}
+		}
+		if !uses || s.driverState(ctx, rec).Status == api.Stopped {
+			continue
+		}
+		if err := lu.UpdateLimits(ctx, rec.ref(), rec.expConfig); err != nil {
+			logctx.From(ctx).WithError(err).WithField("instance", rec.ref().String()).Warn("Failed to apply profile change")
+		}
+	}
+	return nil
 }

@@ -17,7 +17,9 @@ const maxCatchUp = 5
 func (s *Service) runSnapshotTask(ctx context.Context) {
 	log := logctx.From(ctx).WithField("task", "volume-snapshots")
 	s.takeScheduledSnapshots(ctx, func(sch Schedule) bool { return sch.Startup() })
-	last := time.Now().Truncate(time.Minute)
+	// The first tick checks the current minute too: a schedule matching
+	// it is not lost to a start in the middle of the minute.
+	last := time.Now().Truncate(time.Minute).Add(-time.Minute)
 	ticker := time.NewTicker(s.taskInterval)
 	defer ticker.Stop()
 	for {

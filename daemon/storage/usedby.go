@@ -73,12 +73,12 @@ func poolUsedBy(ctx context.Context, tx *db.Tx, pool db.StoragePool) ([]string, 
 			add(u)
 		}
 	}
-	holders, err := tx.DeviceHolders(ctx)
+	holders, err := tx.DeviceUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, h := range holders {
-		if h.Kind == "profile" && usesPool(h.Devices, pool.Name) {
+		if h.Kind == db.DeviceUserProfile && usesPool(h.Devices, pool.Name) {
 			add("/1.0/profiles/" + url.PathEscape(h.Name) + projectSuffix(h.Project))
 		}
 	}
@@ -88,13 +88,13 @@ func poolUsedBy(ctx context.Context, tx *db.Tx, pool db.StoragePool) ([]string, 
 
 // profilesUsingPool names the profiles with a disk on pool.
 func profilesUsingPool(ctx context.Context, tx *db.Tx, pool string) ([]string, error) {
-	holders, err := tx.DeviceHolders(ctx)
+	holders, err := tx.DeviceUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, h := range holders {
-		if h.Kind == "profile" && usesPool(h.Devices, pool) {
+		if h.Kind == db.DeviceUserProfile && usesPool(h.Devices, pool) {
 			out = append(out, h.Name)
 		}
 	}
@@ -151,7 +151,7 @@ func volumeUsedBy(ctx context.Context, tx *db.Tx, v db.StorageVolume) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	holders, err := tx.DeviceHolders(ctx)
+	holders, err := tx.DeviceUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func volumeUsedBy(ctx context.Context, tx *db.Tx, v db.StorageVolume) ([]string,
 			continue
 		}
 		u := "/1.0/" + h.Kind + "s/" + url.PathEscape(h.Name) + projectSuffix(h.Project)
-		if h.Kind == "profile" {
+		if h.Kind == db.DeviceUserProfile {
 			profiles = append(profiles, u)
 		} else {
 			out = append(out, u)

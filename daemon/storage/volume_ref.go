@@ -98,7 +98,29 @@ func (s *Service) resolvePool(ctx context.Context, tx *db.Tx, name string) (db.S
 	if err != nil {
 		return row, drv.Pool{}, nil, api.InternalError("%s", err.Error())
 	}
-	return row, s.poolValue(row, m.Config), d, nil
+	p := s.poolValue(row, m.Config)
+	if err := s.checkPoolAvailable(ctx, d, p); err != nil {
+		return row, p, nil, err
+	}
+	return row, p, d, nil
+}
+
+// checkPoolAvailable refuses work on a pool that failed to mount at start,
+// after trying to mount it again (its backing store may be back).
+func (s *Service) checkPoolAvailable(ctx context.Context, d drv.Driver, p drv.Pool) error {
+	s.mu.Lock()
+	problem := s.poolProblem[p.Name]
+	s.mu.Unlock()
+	if problem == nil {
+		return nil
+	}
+	if err := d.MountPool(ctx, p); err != nil {
+		return api.Unavailable("Storage pool %q is unavailable on this server: %v", p.Name, err)
+	}
+	s.mu.Lock()
+	delete(s.poolProblem, p.Name)
+	s.mu.Unlock()
+	return nil
 }
 
 // resolveVolume loads a volume in tx; 404 when the pool or volume is

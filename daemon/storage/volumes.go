@@ -397,7 +397,8 @@ func (s *Service) VolumeState(ctx context.Context, ref VolumeRef) (api.StorageVo
 		return api.StorageVolumeState{}, err
 	}
 	used := uint64(0)
-	if u.Used > 0 {
+	// LXD reports no usage for block volumes, only their size.
+	if u.Used > 0 && vol.v.ContentType != drv.ContentTypeBlock {
 		used = uint64(u.Used)
 	}
 	return api.StorageVolumeState{Usage: &api.StorageVolumeStateUsage{Used: used, Total: u.Total}}, nil

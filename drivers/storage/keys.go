@@ -15,7 +15,7 @@ func CommonPoolKeys() config.Schema {
 	return config.Schema{
 		"source": {Scope: config.Member,
 			Help: "Path to an existing directory, block device or loop file"},
-		"rsync.bwlimit": {Default: "0", Validate: config.Optional(IsRsyncBwlimit),
+		"rsync.bwlimit": {Default: "0", Validate: config.Optional(config.IsSize),
 			Help: "Upper limit on the socket I/O when rsync must be used to transfer storage entities"},
 		"rsync.compression": {Type: config.Bool, Default: "true", Validate: config.Optional(config.IsBool),
 			Help: "Whether to use compression while migrating storage pools"},
@@ -114,17 +114,6 @@ func ValidateVolumeConfig(keys config.Schema, cfg map[string]string) error {
 func ValidatePoolConfig(keys config.Schema, cfg map[string]string) error {
 	if err := keys.Validate(cfg); err != nil {
 		return api.BadRequest("Invalid option: %w", err)
-	}
-	return nil
-}
-
-var rsyncBwlimitRe = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([KMGTPkmgtp](i?[Bb])?)?$`)
-
-// IsRsyncBwlimit accepts what rsync's --bwlimit takes: a rate in KiB/s with
-// an optional size suffix ("0", "500", "10M", "1.5GiB").
-func IsRsyncBwlimit(v string) error {
-	if !rsyncBwlimitRe.MatchString(v) {
-		return fmt.Errorf("Invalid rsync bandwidth limit %q", v)
 	}
 	return nil
 }

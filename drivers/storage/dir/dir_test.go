@@ -24,7 +24,8 @@ func TestFillPoolConfig(t *testing.T) {
 		{"own path as source", map[string]string{"source": "/var/lib/lxd/storage-pools/d1"}, "/var/lib/lxd/storage-pools/d1", http.StatusOK},
 		{"source inside LXD_DIR", map[string]string{"source": "/var/lib/lxd/containers"}, "", http.StatusBadRequest},
 		{"relative source", map[string]string{"source": "srv"}, "", http.StatusBadRequest},
-		{"rsync keys", map[string]string{"rsync.bwlimit": "1M", "rsync.compression": "false"}, "/var/lib/lxd/storage-pools/d1", http.StatusOK},
+		{"rsync keys", map[string]string{"rsync.bwlimit": "1MiB", "rsync.compression": "false"}, "/var/lib/lxd/storage-pools/d1", http.StatusOK},
+		{"rsync bwlimit as LXD validates it (a size)", map[string]string{"rsync.bwlimit": "1M"}, "", http.StatusBadRequest},
 		{"size is not a dir pool key", map[string]string{"size": "1GiB"}, "", http.StatusBadRequest},
 		{"volume default", map[string]string{"volume.size": "1GiB"}, "/var/lib/lxd/storage-pools/d1", http.StatusOK},
 	}

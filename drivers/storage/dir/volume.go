@@ -224,21 +224,13 @@ func (d *Driver) UnmountVolume(ctx context.Context, v storage.Volume) error {
 	return v.Validate(true)
 }
 
-// Usage is not measured without project quotas, as in LXD; a block
-// volume reports its disk size as total and no usage (LXD does the same).
+// Usage is not measured without project quotas, as in LXD.
 func (d *Driver) Usage(ctx context.Context, v storage.Volume) (storage.Usage, error) {
 	if err := v.Validate(true); err != nil {
 		return storage.Usage{}, err
 	}
 	if !files.Exists(v.Path()) {
 		return storage.Usage{}, storage.VolumeNotFound(v)
-	}
-	if v.ContentType == storage.ContentTypeBlock {
-		size, err := files.FileSize(filepath.Join(v.Path(), storage.BlockFileName))
-		if err != nil {
-			return storage.Usage{}, err
-		}
-		return storage.Usage{Used: 0, Total: size}, nil
 	}
 	return storage.Usage{}, storage.ErrNotSupported
 }
