@@ -60,11 +60,11 @@ type Daemon struct {
 	// stopInstances is set by `lxd shutdown`: instances are stopped with
 	// the daemon (a signal leaves them running, as LXD does).
 	stopInstances atomic.Bool
-	cert     *tlsutil.KeyPair
-	env      *environment
-	member   db.Member
-	handler  http.Handler
-	servers  *listeners
+	cert          *tlsutil.KeyPair
+	env           *environment
+	member        db.Member
+	handler       http.Handler
+	servers       *listeners
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
