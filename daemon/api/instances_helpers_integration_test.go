@@ -61,6 +61,13 @@ func (e *instEnv) newBusybox(t *testing.T, name string, extra ...string) {
 	args := append([]string{"init", name, "--empty", "-s", e.pool}, extra...)
 	e.d.MustLXC(t, args...)
 	e.cleanupInstance(t, name)
+	e.newBusyboxContent(t, name)
+}
+
+// newBusyboxContent unpacks the busybox image into an existing empty
+// instance's volume and marks its create templates pending.
+func (e *instEnv) newBusyboxContent(t *testing.T, name string) {
+	t.Helper()
 	if e.img == nil {
 		img := busyboxImage(t)
 		e.img = &img

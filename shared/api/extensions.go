@@ -87,6 +87,9 @@ var ExtensionList = []Extension{
 	{"instance_nic_network", "TestInstanceDevices"},
 	{"container_host_shutdown_timeout", "TestInstanceDaemonRestart"},
 	{"container_stop_priority", "TestInstanceDaemonRestart"},
+	{"container_full", "TestInstanceShapes"},
+	{"instance_get_full", "TestInstanceShapes"},
+	{"instance_all_projects", "TestInstanceShapes"},
 }
 
 // Extensions returns the extension names for GET /1.0.
