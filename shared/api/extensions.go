@@ -90,6 +90,15 @@ var ExtensionList = []Extension{
 	{"container_full", "TestInstanceShapes"},
 	{"instance_get_full", "TestInstanceShapes"},
 	{"instance_all_projects", "TestInstanceShapes"},
+	{"snapshot_scheduling", "TestInstanceSnapshotSchedule"},
+	{"snapshot_schedule_aliases", "TestInstanceSnapshotSchedule"},
+	{"snapshot_expiry", "TestInstanceSnapshotSchedule"},
+	{"snapshot_expiry_creation", "TestInstanceSnapshotSchedule"},
+	{"id_map", "TestInstanceIdmapLimits"},
+	{"id_map_base", "TestInstanceIdmapLimits"},
+	{"id_map_current", "TestInstanceIdmapLimits"},
+	{"resource_limits", "TestInstanceIdmapLimits"},
+	{"kernel_limits", "TestInstanceIdmapLimits"},
 }
 
 // Extensions returns the extension names for GET /1.0.
