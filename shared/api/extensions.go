@@ -99,6 +99,8 @@ var ExtensionList = []Extension{
 	{"id_map_current", "TestInstanceIdmapLimits"},
 	{"resource_limits", "TestInstanceIdmapLimits"},
 	{"kernel_limits", "TestInstanceIdmapLimits"},
+	{"lxc_features", "TestServerLXCFeatures"},
+	{"server_instance_driver_operational", "TestServerLXCFeatures"},
 }
 
 // Extensions returns the extension names for GET /1.0.
