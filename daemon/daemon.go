@@ -136,6 +136,7 @@ func (d *Daemon) start(ctx context.Context) error {
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 		Storage: d.storage, InstanceService: d.instances, InstanceHooks: d.instances,
+		Instances: instanceSource{svc: d.instances, dir: d.cfg.Dir},
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {

@@ -36,6 +36,8 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *logrus.Logger // --debug output, created on first use
+	// extensions caches each server's API extensions (by URL).
+	extensions map[string][]string
 }
 
 func newApp(ctx context.Context) *app {

@@ -105,6 +105,8 @@ func parseConfig(dir string, data []byte) (*Config, error) {
 
 func (c *Config) addStatic() {
 	for name, r := range staticRemotes() {
+		// The project chosen with `lxc project switch` survives, as in LXD.
+		r.Project = c.Remotes[name].Project
 		c.Remotes[name] = r
 	}
 }

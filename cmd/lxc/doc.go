@@ -21,7 +21,12 @@
 //	token.go           certificate add tokens: decode/encode, rebuild from an operation
 //	instance_hooks.go  stubs for the instance forms of info/config (filled by the instances work)
 //	<group>.go         one file per command group: alias.go, remote.go (+remote_add.go), config.go,
-//	                   trust.go, info.go (info+version), monitor.go, operation.go, query.go
+//	                   trust.go, info.go (info+version), monitor.go, operation.go, query.go,
+//	                   storage.go + storage_volume*.go, network*.go, project.go, profile*.go, image*.go
+//	resource.go        resourceArg/resourceFor ("[<remote>:]<name>" + connect + LXD's API extension
+//	                   checks), create-time key=value parsing, used_by grouping
+//	devices.go         client-side device edits of instances and profiles (GET, change, PUT with
+//	                   the ETag), shared by volume/network attach and the profile commands
 //
 // # Adding a command group (e.g. `lxc launch`, `lxc image`)
 //
@@ -46,7 +51,9 @@
 //
 // # Tests
 //
-// Unit tests compare against output recorded from the real lxc 5.0.2 (testdata/lxc-5.0.2).
+// Unit tests compare against output recorded from the real lxc 5.0.2 (testdata/lxc-5.0.2):
+// help/<command>.txt is `lxc <command> --help`, lists/<name>.api.json an API answer and
+// lists/<name>.<format> what the real client printed for it.
 // Integration tests (`-tags integration`, root) build bin/lxd and bin/lxc, run a daemon in
 // /tmp/lxdngcli-*, and drive our lxc (and the real one for interoperability).
 package main

@@ -90,3 +90,13 @@ func (p *progressLine) clear() {
 		p.last = 0
 	}
 }
+
+// progressDone prints the closing message of an operation that showed
+// progress, as LXD's progress renderer does: a carriage return first, even
+// when nothing was drawn.
+func (a *app) progressDone(msg string) {
+	if a.flags.quiet {
+		return
+	}
+	fmt.Fprintf(a.stdout, "\r%s\n", msg)
+}

@@ -20,11 +20,16 @@ var errVersionShown = errors.New("version shown")
 var commandGroups = []func(a *app) *cobra.Command{
 	aliasCommand,
 	configCommand,
+	imageCommand,
 	infoCommand,
 	monitorCommand,
+	networkCommand,
 	operationCommand,
+	profileCommand,
+	projectCommand,
 	queryCommand,
 	remoteCommand,
+	storageCommand,
 	versionCommand,
 }
 

@@ -160,7 +160,7 @@ func (x instanceHandlers) createSnapshot(w http.ResponseWriter, r *http.Request)
 	if err := x.svc.PrepareSnapshot(r.Context(), project, name, sr); err != nil {
 		return err
 	}
-	return x.startOp(w, r, project, "Snapshotting instance", instanceResources(project, name),
+	return x.startOp(w, r, project, "Snapshotting instance", instOpResources(project, name),
 		func(ctx context.Context, op *operations.Op) error {
 			return x.svc.CreateSnapshot(ctx, project, name, sr)
 		})
@@ -211,7 +211,7 @@ func (x instanceHandlers) updateSnapshot(w http.ResponseWriter, r *http.Request,
 		}
 		return renderEmpty(w)
 	}
-	return x.startOp(w, r, project, "Updating snapshot", instanceResources(project, name),
+	return x.startOp(w, r, project, "Updating snapshot", instOpResources(project, name),
 		func(ctx context.Context, op *operations.Op) error {
 			return x.svc.UpdateSnapshot(ctx, project, name, snap, put)
 		})
@@ -233,7 +233,7 @@ func (x instanceHandlers) renameSnapshot(w http.ResponseWriter, r *http.Request)
 	if _, _, err := x.svc.Snapshot(r.Context(), project, name, snap); err != nil {
 		return err
 	}
-	return x.startOp(w, r, project, "Renaming snapshot", instanceResources(project, name),
+	return x.startOp(w, r, project, "Renaming snapshot", instOpResources(project, name),
 		func(ctx context.Context, op *operations.Op) error {
 			return x.svc.RenameSnapshot(ctx, project, name, snap, req.Name)
 		})
@@ -248,7 +248,7 @@ func (x instanceHandlers) deleteSnapshot(w http.ResponseWriter, r *http.Request)
 	if _, _, err := x.svc.Snapshot(r.Context(), project, name, snap); err != nil {
 		return err
 	}
-	return x.startOp(w, r, project, "Deleting snapshot", instanceResources(project, name+"/"+snap),
+	return x.startOp(w, r, project, "Deleting snapshot", instOpResources(project, name+"/"+snap),
 		func(ctx context.Context, op *operations.Op) error {
 			return x.svc.DeleteSnapshot(ctx, project, name, snap)
 		})

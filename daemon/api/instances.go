@@ -89,7 +89,7 @@ func projectSuffix(project string) string {
 
 // instanceResources lists instances as operations name them: under both
 // /1.0/containers and /1.0/instances.
-func instanceResources(project string, names ...string) map[string][]string {
+func instOpResources(project string, names ...string) map[string][]string {
 	out := map[string][]string{"containers": {}, "instances": {}}
 	for _, n := range names {
 		out["containers"] = append(out["containers"], "/1.0/containers/"+n+projectSuffix(project))
@@ -170,7 +170,7 @@ func (x instanceHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return x.startOp(w, r, project, "Creating instance", instanceResources(project, job.Resources...),
+	return x.startOp(w, r, project, "Creating instance", instOpResources(project, job.Resources...),
 		func(ctx context.Context, op *operations.Op) error { return job.Run(ctx, op.SetMetadata) })
 }
 
@@ -211,7 +211,7 @@ func (x instanceHandlers) put(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &put); err != nil {
 		return err
 	}
-	res := instanceResources(project, name)
+	res := instOpResources(project, name)
 	if put.Restore != "" {
 		return x.startOp(w, r, project, "Restoring snapshot", res, func(ctx context.Context, op *operations.Op) error {
 			return x.svc.Restore(ctx, project, name, put.Restore)
@@ -238,7 +238,7 @@ func (x instanceHandlers) rename(w http.ResponseWriter, r *http.Request) error {
 	if err := x.svc.CheckRename(r.Context(), project, name, req.Name); err != nil {
 		return err
 	}
-	return x.startOp(w, r, project, "Renaming instance", instanceResources(project, name),
+	return x.startOp(w, r, project, "Renaming instance", instOpResources(project, name),
 		func(ctx context.Context, op *operations.Op) error { return x.svc.Rename(ctx, project, name, req.Name) })
 }
 
@@ -251,7 +251,7 @@ func (x instanceHandlers) delete(w http.ResponseWriter, r *http.Request) error {
 	if err := x.svc.CheckDelete(r.Context(), project, name); err != nil {
 		return err
 	}
-	return x.startOp(w, r, project, "Deleting instance", instanceResources(project, name),
+	return x.startOp(w, r, project, "Deleting instance", instOpResources(project, name),
 		func(ctx context.Context, op *operations.Op) error { return x.svc.Delete(ctx, project, name) })
 }
 

@@ -43,6 +43,9 @@ type Deps struct {
 	InstanceService InstanceService
 	// InstanceHooks receives the container driver's hook calls (internal).
 	InstanceHooks InstanceHooks
+	// Instances gives the per-instance I/O endpoints (exec, console,
+	// files, logs, metadata, templates) their instance.
+	Instances InstanceSource
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -75,6 +78,7 @@ func New(d Deps) http.Handler {
 			networkRoutes(r, d)
 			storageRoutes(r, d)
 			instanceRoutes(r, d)
+			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

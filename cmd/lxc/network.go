@@ -1,0 +1,347 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v2"
+
+	"github.com/lxdng/lxd/shared/api"
+)
+
+// networkCommand is `lxc network`; attach/detach are in network_attach.go,
+// info and leases in network_info.go.
+func networkCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "network",
+		Short: "Manage and attach instances to networks",
+		RunE:  groupRunE,
+	}
+	cmd.AddCommand(networkAttachCommand(a), networkAttachProfileCommand(a), networkCreateCommand(a),
+		networkDeleteCommand(a), networkDetachCommand(a), networkDetachProfileCommand(a), networkEditCommand(a),
+		networkGetCommand(a), networkInfoCommand(a), networkListCommand(a), networkListLeasesCommand(a),
+		networkRenameCommand(a), networkSetCommand(a), networkShowCommand(a), networkUnsetCommand(a))
+	return cmd
+}
+
+const missingNetwork = "Missing network name"
+
+func networkCreateCommand(a *app) *cobra.Command {
+	var target, netType string
+	cmd := &cobra.Command{
+		Use:   "create [<remote>:]<network> [key=value...]",
+		Short: "Create new networks",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, -1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], "", "network")
+			if err != nil {
+				return err
+			}
+			req := api.NetworksPost{Name: r.name, Type: netType}
+			req.Config = map[string]string{}
+			for _, arg := range args[1:] {
+				k, v, ok := strings.Cut(arg, "=")
+				if !ok {
+					return fmt.Errorf("Bad key/value pair: %s", arg)
+				}
+				req.Config[k] = v
+			}
+			if err := r.withTarget(target).CreateNetwork(a.ctx, req); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				if target != "" {
+					fmt.Fprintf(a.stdout, "Network %s pending on member %s\n", r.name, target)
+				} else {
+					fmt.Fprintf(a.stdout, "Network %s created\n", r.name)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	cmd.Flags().StringVarP(&netType, "type", "t", "", "Network type``")
+	return cmd
+}
+
+func networkDeleteCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "delete [<remote>:]<network>",
+		Aliases: []string{"rm"},
+		Short:   "Delete networks",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
+			if err != nil {
+				return err
+			}
+			if err := r.c.DeleteNetwork(a.ctx, r.name); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Network %s deleted\n", r.name)
+			}
+			return nil
+		},
+	}
+}
+
+const networkEditHeader = `### This is a YAML representation of the network.
+### Any line starting with a '# will be ignored.
+###
+### A network consists of a set of configuration items.
+###
+### An example would look like:
+### name: lxdbr0
+### config:
+###   ipv4.address: 10.62.42.1/24
+###   ipv4.nat: true
+###   ipv6.address: fd00:56ad:9f7a:9800::1/64
+###   ipv6.nat: true
+### managed: true
+### type: bridge
+###
+### Note that only the configuration can be changed.
+`
+
+func networkEditCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "edit [<remote>:]<network>",
+		Short: "Edit network configurations as YAML",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
+			if err != nil {
+				return err
+			}
+			apply := func(etag string) func(data []byte, fromStdin bool) error {
+				return func(data []byte, fromStdin bool) error {
+					var put api.NetworkPut
+					if err := yaml.Unmarshal(data, &put); err != nil {
+						return err
+					}
+					if fromStdin {
+						etag = ""
+					}
+					return r.c.UpdateNetwork(a.ctx, r.name, put, etag)
+				}
+			}
+			if !isTerminal(a.stdin) {
+				return a.editYAML(networkEditHeader, nil, apply(""))
+			}
+			n, etag, err := r.c.GetNetwork(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			if !n.Managed {
+				return errUnmanagedNetwork
+			}
+			n.UsedBy = sortedUsedBy(n.UsedBy)
+			current, err := yaml.Marshal(n)
+			if err != nil {
+				return err
+			}
+			return a.editYAML(networkEditHeader, current, apply(etag))
+		},
+	}
+}
+
+var errUnmanagedNetwork = errors.New("Only managed networks can be modified")
+
+func networkGetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "get [<remote>:]<network> <key>",
+		Short: "Get values for network configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
+			if err != nil {
+				return err
+			}
+			n, _, err := r.withTarget(target).GetNetwork(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			a.printConfigKey(n.Config, args[1])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func networkListCommand(a *app) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "list [<remote>:]",
+		Aliases: []string{"ls"},
+		Short:   "List available networks",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
+				return err
+			}
+			remote, err := a.parseServerArg(args)
+			if err != nil {
+				return err
+			}
+			c, err := a.connect(remote)
+			if err != nil {
+				return err
+			}
+			if err := a.requireExtensions(c, "network"); err != nil {
+				return err
+			}
+			networks, err := c.GetNetworks(a.ctx)
+			if err != nil {
+				return err
+			}
+			header, rows := networkRows(networks)
+			return renderTable(a.stdout, format, header, rows, networks)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	return cmd
+}
+
+// networkRows is the network table; loopback and unknown interfaces are
+// only in the raw formats.
+func networkRows(networks []api.Network) ([]string, [][]string) {
+	rows := [][]string{}
+	for _, n := range networks {
+		if n.Type == "loopback" || n.Type == "unknown" {
+			continue
+		}
+		managed := "NO"
+		if n.Managed {
+			managed = "YES"
+		}
+		rows = append(rows, []string{n.Name, n.Type, managed, n.Config["ipv4.address"], n.Config["ipv6.address"],
+			n.Description, strconv.Itoa(len(n.UsedBy)), strings.ToUpper(n.Status)})
+	}
+	sortRows(rows)
+	return []string{"NAME", "TYPE", "MANAGED", "IPV4", "IPV6", "DESCRIPTION", "USED BY", "STATE"}, rows
+}
+
+func networkRenameCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "rename [<remote>:]<network> <new-name>",
+		Aliases: []string{"mv"},
+		Short:   "Rename networks",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
+			if err != nil {
+				return err
+			}
+			if err := r.c.RenameNetwork(a.ctx, r.name, args[1]); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Network %s renamed to %s\n", r.name, args[1])
+			}
+			return nil
+		},
+	}
+}
+
+func networkSetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "set [<remote>:]<network> <key>=<value>...",
+		Short: "Set network configuration keys",
+		Long: `Set network configuration keys
+
+For backward compatibility, a single configuration key may still be set with:
+    lxc network set [<remote>:]<network> <key> <value>`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, -1); exit {
+				return err
+			}
+			return a.networkSet(args[0], args[1:], target)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+// networkSet merges keys into a managed network's config ("" unsets).
+func (a *app) networkSet(arg string, kv []string, target string) error {
+	r, err := a.resourceFor(arg, missingNetwork, "network")
+	if err != nil {
+		return err
+	}
+	c := r.withTarget(target)
+	n, etag, err := c.GetNetwork(a.ctx, r.name)
+	if err != nil {
+		return err
+	}
+	if !n.Managed {
+		return errUnmanagedNetwork
+	}
+	keys, err := parseKeyValues(kv, a.stdin)
+	if err != nil {
+		return err
+	}
+	if n.Config == nil {
+		n.Config = map[string]string{}
+	}
+	for k, v := range keys {
+		n.Config[k] = v
+	}
+	return c.UpdateNetwork(a.ctx, r.name, n.Writable(), etag)
+}
+
+func networkShowCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "show [<remote>:]<network>",
+		Short: "Show network configurations",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingNetwork, "network")
+			if err != nil {
+				return err
+			}
+			n, _, err := r.withTarget(target).GetNetwork(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			n.UsedBy = sortedUsedBy(n.UsedBy)
+			return printYAML(a.stdout, n)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func networkUnsetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "unset [<remote>:]<network> <key>",
+		Short: "Unset network configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			return a.networkSet(args[0], []string{args[1], ""}, target)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}

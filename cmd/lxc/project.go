@@ -1,0 +1,396 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v2"
+
+	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/units"
+)
+
+// projectCommand is `lxc project`.
+func projectCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "project",
+		Short: "Manage projects",
+		RunE:  groupRunE,
+	}
+	cmd.AddCommand(projectCreateCommand(a), projectDeleteCommand(a), projectEditCommand(a),
+		projectGetCommand(a), projectInfoCommand(a), projectListCommand(a), projectRenameCommand(a),
+		projectSetCommand(a), projectShowCommand(a), projectSwitchCommand(a), projectUnsetCommand(a))
+	return cmd
+}
+
+const missingProject = "Missing project name"
+
+func projectCreateCommand(a *app) *cobra.Command {
+	var config []string
+	cmd := &cobra.Command{
+		Use:   "create [<remote>:]<project>",
+		Short: "Create projects",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingProject, "projects")
+			if err != nil {
+				return err
+			}
+			req := api.ProjectsPost{Name: r.name}
+			req.Config = map[string]string{}
+			for _, kv := range config {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("Bad key=value pair: %s", kv)
+				}
+				req.Config[k] = v
+			}
+			if err := r.c.CreateProject(a.ctx, req); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Project %s created\n", r.name)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVarP(&config, "config", "c", nil, "Config key/value to apply to the new project``")
+	return cmd
+}
+
+func projectDeleteCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "delete [<remote>:]<project>",
+		Aliases: []string{"rm"},
+		Short:   "Delete projects",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingProject, "projects")
+			if err != nil {
+				return err
+			}
+			if err := r.c.DeleteProject(a.ctx, r.name); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Project %s deleted\n", r.name)
+			}
+			// Deleting the current project switches back to the default one.
+			if remote := a.conf.Remotes[r.remote]; remote.Project == r.name {
+				remote.Project = ""
+				a.conf.Remotes[r.remote] = remote
+				return a.conf.Save()
+			}
+			return nil
+		},
+	}
+}
+
+const projectEditHeader = `### This is a YAML representation of the project.
+### Any line starting with a '# will be ignored.
+###
+### A project consists of a set of features and a description.
+###
+### An example would look like:
+### name: my-project
+### features:
+###   images: True
+###   profiles: True
+### description: My own project
+###
+### Note that the name is shown but cannot be changed
+`
+
+func projectEditCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "edit [<remote>:]<project>",
+		Short: "Edit project configurations as YAML",
+		Example: `  lxc project edit <project> < project.yaml
+      Update a project using the content of project.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingProject, "projects")
+			if err != nil {
+				return err
+			}
+			var current []byte
+			etag := ""
+			if isTerminal(a.stdin) {
+				p, tag, err := r.c.GetProject(a.ctx, r.name)
+				if err != nil {
+					return err
+				}
+				if current, err = yaml.Marshal(p); err != nil {
+					return err
+				}
+				etag = tag
+			}
+			return a.editYAML(projectEditHeader, current, func(data []byte, fromStdin bool) error {
+				var put api.ProjectPut
+				if err := yaml.Unmarshal(data, &put); err != nil {
+					return err
+				}
+				return r.c.UpdateProject(a.ctx, r.name, put, etag)
+			})
+		},
+	}
+}
+
+func projectGetCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "get [<remote>:]<project> <key>",
+		Short: "Get values for project configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingProject, "projects")
+			if err != nil {
+				return err
+			}
+			p, _, err := r.c.GetProject(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, p.Config[args[1]])
+			return nil
+		},
+	}
+}
+
+func projectInfoCommand(a *app) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "info [<remote>:]<project> <key>",
+		Short: "Get a summary of resource allocations",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingProject, "project_usage")
+			if err != nil {
+				return err
+			}
+			state, err := r.c.GetProjectState(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			rows := projectStateRows(state)
+			return renderTable(a.stdout, format, []string{"RESOURCE", "LIMIT", "USAGE"}, rows, state)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	return cmd
+}
+
+// projectStateRows lists resources by name: limits of -1 are UNLIMITED,
+// disk and memory are shown as sizes.
+func projectStateRows(state *api.ProjectState) [][]string {
+	rows := [][]string{}
+	names := make([]string, 0, len(state.Resources))
+	for name := range state.Resources {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		res := state.Resources[name]
+		format := func(n int64) string { return strconv.FormatInt(n, 10) }
+		if name == "disk" || name == "memory" {
+			format = units.FormatByteSize
+		}
+		limit := "UNLIMITED"
+		if res.Limit >= 0 {
+			limit = format(res.Limit)
+		}
+		rows = append(rows, []string{strings.ToUpper(name), limit, format(res.Usage)})
+	}
+	return rows
+}
+
+func projectListCommand(a *app) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "list [<remote>:]",
+		Aliases: []string{"ls"},
+		Short:   "List projects",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
+				return err
+			}
+			remote, err := a.parseServerArg(args)
+			if err != nil {
+				return err
+			}
+			c, err := a.connect(remote)
+			if err != nil {
+				return err
+			}
+			if err := a.requireExtensions(c, "projects"); err != nil {
+				return err
+			}
+			projects, err := c.GetProjects(a.ctx)
+			if err != nil {
+				return err
+			}
+			current := orDefault(a.conf.Remotes[remote].Project, "default")
+			header, rows := projectRows(projects, current)
+			return renderTable(a.stdout, format, header, rows, projects)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	return cmd
+}
+
+func projectRows(projects []api.Project, current string) ([]string, [][]string) {
+	feature := func(p api.Project, key string) string {
+		if p.Config["features."+key] == "true" {
+			return "YES"
+		}
+		return "NO"
+	}
+	rows := [][]string{}
+	for _, p := range projects {
+		name := p.Name
+		if name == current {
+			name += " (current)"
+		}
+		rows = append(rows, []string{name, feature(p, "images"), feature(p, "profiles"),
+			feature(p, "storage.volumes"), feature(p, "networks"), p.Description, strconv.Itoa(len(p.UsedBy))})
+	}
+	sortRows(rows)
+	return []string{"NAME", "IMAGES", "PROFILES", "STORAGE VOLUMES", "NETWORKS", "DESCRIPTION", "USED BY"}, rows
+}
+
+func projectRenameCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "rename [<remote>:]<project> <new-name>",
+		Aliases: []string{"mv"},
+		Short:   "Rename projects",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingProject, "projects")
+			if err != nil {
+				return err
+			}
+			op, err := r.c.RenameProject(a.ctx, r.name, args[1])
+			if err == nil {
+				err = a.waitOperation(r.c, op, "")
+			}
+			if err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Project %s renamed to %s\n", r.name, args[1])
+			}
+			return nil
+		},
+	}
+}
+
+func projectSetCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "set [<remote>:]<project> <key>=<value>...",
+		Short: "Set project configuration keys",
+		Long: `Set project configuration keys
+
+For backward compatibility, a single configuration key may still be set with:
+    lxc project set [<remote>:]<project> <key> <value>`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, -1); exit {
+				return err
+			}
+			return a.projectSet(args[0], args[1:])
+		},
+	}
+}
+
+// projectSet merges keys into a project's config ("" unsets).
+func (a *app) projectSet(arg string, kv []string) error {
+	r, err := a.resourceFor(arg, missingProject, "projects")
+	if err != nil {
+		return err
+	}
+	keys, err := parseKeyValues(kv, a.stdin)
+	if err != nil {
+		return err
+	}
+	p, etag, err := r.c.GetProject(a.ctx, r.name)
+	if err != nil {
+		return err
+	}
+	if p.Config == nil {
+		p.Config = map[string]string{}
+	}
+	for k, v := range keys {
+		p.Config[k] = v
+	}
+	return r.c.UpdateProject(a.ctx, r.name, p.ProjectPut, etag)
+}
+
+func projectShowCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show [<remote>:]<project>",
+		Short: "Show project options",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingProject, "projects")
+			if err != nil {
+				return err
+			}
+			p, _, err := r.c.GetProject(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			return printYAML(a.stdout, p)
+		},
+	}
+}
+
+func projectSwitchCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "switch [<remote>:]<project>",
+		Short: "Switch the current project",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], "", "projects")
+			if err != nil {
+				return err
+			}
+			if _, _, err := r.c.GetProject(a.ctx, r.name); err != nil {
+				return err
+			}
+			remote := a.conf.Remotes[r.remote]
+			remote.Project = r.name
+			a.conf.Remotes[r.remote] = remote
+			return a.conf.Save()
+		},
+	}
+}
+
+func projectUnsetCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "unset [<remote>:]<project> <key>",
+		Short: "Unset project configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			return a.projectSet(args[0], []string{args[1], ""})
+		},
+	}
+}

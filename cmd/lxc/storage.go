@@ -1,0 +1,375 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v2"
+
+	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
+	"github.com/lxdng/lxd/shared/units"
+)
+
+// storageCommand is `lxc storage`: pools here, volumes in storage_volume*.go.
+func storageCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "storage",
+		Short: "Manage storage pools and volumes",
+		RunE:  groupRunE,
+	}
+	cmd.AddCommand(storageCreateCommand(a), storageDeleteCommand(a), storageEditCommand(a),
+		storageGetCommand(a), storageInfoCommand(a), storageListCommand(a), storageSetCommand(a),
+		storageShowCommand(a), storageUnsetCommand(a), storageVolumeCommand(a))
+	return cmd
+}
+
+const missingPool = "Missing pool name"
+
+func storageCreateCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "create [<remote>:]<pool> <driver> [key=value...]",
+		Short: "Create storage pools",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, -1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], "", "storage")
+			if err != nil {
+				return err
+			}
+			config, err := parseCreateConfig(args[2:])
+			if err != nil {
+				return err
+			}
+			req := api.StoragePoolsPost{Name: r.name, Driver: args[1]}
+			req.Config = config
+			if err := r.withTarget(target).CreateStoragePool(a.ctx, req); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				if target != "" {
+					fmt.Fprintf(a.stdout, "Storage pool %s pending on member %s\n", r.name, target)
+				} else {
+					fmt.Fprintf(a.stdout, "Storage pool %s created\n", r.name)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func storageDeleteCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "delete [<remote>:]<pool>",
+		Aliases: []string{"rm"},
+		Short:   "Delete storage pools",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingPool, "storage")
+			if err != nil {
+				return err
+			}
+			if err := r.c.DeleteStoragePool(a.ctx, r.name); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Storage pool %s deleted\n", r.name)
+			}
+			return nil
+		},
+	}
+}
+
+const storagePoolEditHeader = `### This is a YAML representation of a storage pool.
+### Any line starting with a '#' will be ignored.
+###
+### A storage pool consists of a set of configuration items.
+###
+### An example would look like:
+### name: default
+### driver: zfs
+### used_by: []
+### config:
+###   size: "61203283968"
+###   source: /home/chb/mnt/lxd_test/default.img
+###   zfs.pool_name: default
+`
+
+func storageEditCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "edit [<remote>:]<pool>",
+		Short: "Edit storage pool configurations as YAML",
+		Example: `  lxc storage edit [<remote>:]<pool> < pool.yaml
+      Update a storage pool using the content of pool.yaml.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingPool, "storage")
+			if err != nil {
+				return err
+			}
+			pool, err := r.c.GetStoragePool(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			pool.UsedBy = sortedUsedBy(pool.UsedBy)
+			current, err := yaml.Marshal(pool)
+			if err != nil {
+				return err
+			}
+			return a.editYAML(storagePoolEditHeader, current, func(data []byte, fromStdin bool) error {
+				var put api.StoragePoolPut
+				if err := yaml.Unmarshal(data, &put); err != nil {
+					return err
+				}
+				return r.c.UpdateStoragePool(a.ctx, r.name, put)
+			})
+		},
+	}
+}
+
+func storageGetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "get [<remote>:]<pool> <key>",
+		Short: "Get values for storage pool configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingPool, "storage")
+			if err != nil {
+				return err
+			}
+			pool, err := r.withTarget(target).GetStoragePool(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			a.printConfigKey(pool.Config, args[1])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func storageInfoCommand(a *app) *cobra.Command {
+	var target string
+	var bytes bool
+	cmd := &cobra.Command{
+		Use:   "info [<remote>:]<pool>",
+		Short: "Show useful information about storage pools",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingPool, "storage")
+			if err != nil {
+				return err
+			}
+			c := r.withTarget(target)
+			pool, err := c.GetStoragePool(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			if err := a.requireExtensions(c, "resources"); err != nil {
+				return err
+			}
+			res, err := c.GetStoragePoolResources(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			size := func(n uint64) string {
+				if bytes {
+					return strconv.FormatUint(n, 10)
+				}
+				return units.FormatByteSize(int64(n))
+			}
+			info := map[string]string{
+				"name":        pool.Name,
+				"driver":      pool.Driver,
+				"description": pool.Description,
+				"total space": size(res.Space.Total),
+				"space used":  size(res.Space.Used),
+			}
+			return printYAML(a.stdout, map[string]any{"info": info, "used by": usedByGroups(pool.UsedBy)})
+		},
+	}
+	cmd.Flags().BoolVar(&bytes, "bytes", false, "Show the used and free space in bytes")
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func storageListCommand(a *app) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "list [<remote>:]",
+		Aliases: []string{"ls"},
+		Short:   "List available storage pools",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
+				return err
+			}
+			remote, err := a.parseServerArg(args)
+			if err != nil {
+				return err
+			}
+			c, err := a.connect(remote)
+			if err != nil {
+				return err
+			}
+			if err := a.requireExtensions(c, "storage"); err != nil {
+				return err
+			}
+			pools, err := c.GetStoragePools(a.ctx)
+			if err != nil {
+				return err
+			}
+			clustered, err := a.isClustered(c)
+			if err != nil {
+				return err
+			}
+			header, rows := storagePoolRows(pools, clustered)
+			return renderTable(a.stdout, format, header, rows, pools)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	return cmd
+}
+
+// storagePoolRows builds the pool table; a cluster hides the member-local
+// source and shows the pool state only.
+func storagePoolRows(pools []api.StoragePool, clustered bool) ([]string, [][]string) {
+	rows := [][]string{}
+	for _, p := range pools {
+		row := []string{p.Name, p.Driver}
+		if !clustered {
+			row = append(row, p.Config["source"])
+		}
+		row = append(row, p.Description, strconv.Itoa(len(p.UsedBy)), strings.ToUpper(p.Status))
+		rows = append(rows, row)
+	}
+	sortRows(rows)
+	header := []string{"NAME", "DRIVER"}
+	if !clustered {
+		header = append(header, "SOURCE")
+	}
+	return append(header, "DESCRIPTION", "USED BY", "STATE"), rows
+}
+
+// isClustered asks the server whether it is a cluster member.
+func (a *app) isClustered(c *client.Client) (bool, error) {
+	srv, _, err := c.GetServer(a.ctx)
+	if err != nil {
+		return false, err
+	}
+	return srv.Environment.ServerClustered, nil
+}
+
+func storageSetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "set [<remote>:]<pool> <key> <value>",
+		Short: "Set storage pool configuration keys",
+		Long: `Set storage pool configuration keys
+
+For backward compatibility, a single configuration key may still be set with:
+    lxc storage set [<remote>:]<pool> <key> <value>`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, -1); exit {
+				return err
+			}
+			return a.storagePoolSet(args[0], args[1:], target)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+// storagePoolSet merges keys into a pool's config; unset passes "" values,
+// which the server drops.
+func (a *app) storagePoolSet(arg string, kv []string, target string) error {
+	r, err := a.resourceFor(arg, missingPool, "storage")
+	if err != nil {
+		return err
+	}
+	keys, err := parseKeyValues(kv, a.stdin)
+	if err != nil {
+		return err
+	}
+	c := r.withTarget(target)
+	pool, err := c.GetStoragePool(a.ctx, r.name)
+	if err != nil {
+		return err
+	}
+	if pool.Config == nil {
+		pool.Config = map[string]string{}
+	}
+	for k, v := range keys {
+		pool.Config[k] = v
+	}
+	return c.UpdateStoragePool(a.ctx, r.name, pool.StoragePoolPut)
+}
+
+func storageShowCommand(a *app) *cobra.Command {
+	var target string
+	var resources bool
+	cmd := &cobra.Command{
+		Use:   "show [<remote>:]<pool>",
+		Short: "Show storage pool configurations and resources",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 1, 1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingPool, "storage")
+			if err != nil {
+				return err
+			}
+			c := r.withTarget(target)
+			if resources {
+				if err := a.requireExtensions(c, "resources"); err != nil {
+					return err
+				}
+				res, err := c.GetStoragePoolResources(a.ctx, r.name)
+				if err != nil {
+					return err
+				}
+				return printYAML(a.stdout, res)
+			}
+			pool, err := c.GetStoragePool(a.ctx, r.name)
+			if err != nil {
+				return err
+			}
+			pool.UsedBy = sortedUsedBy(pool.UsedBy)
+			return printYAML(a.stdout, pool)
+		},
+	}
+	cmd.Flags().BoolVar(&resources, "resources", false, "Show the resources available to the storage pool")
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func storageUnsetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "unset [<remote>:]<pool> <key>",
+		Short: "Unset storage pool configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			return a.storagePoolSet(args[0], []string{args[1], ""}, target)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}

@@ -1,0 +1,428 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v2"
+
+	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
+)
+
+// storageVolumeCommand is `lxc storage volume`. Listing, info and copies
+// are in storage_volume_list.go and storage_volume_copy.go, device
+// attachment in storage_volume_attach.go.
+func storageVolumeCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "volume",
+		Short: "Manage storage volumes",
+		Long: `Manage storage volumes
+
+Unless specified through a prefix, all volume operations affect "custom" (user created) volumes.`,
+		RunE: groupRunE,
+	}
+	cmd.AddCommand(volumeAttachCommand(a), volumeAttachProfileCommand(a), volumeCopyCommand(a),
+		volumeCreateCommand(a), volumeDeleteCommand(a), volumeDetachCommand(a), volumeDetachProfileCommand(a),
+		volumeEditCommand(a), volumeExportCommand(a), volumeGetCommand(a), volumeImportCommand(a),
+		volumeInfoCommand(a), volumeListCommand(a), volumeMoveCommand(a), volumeRenameCommand(a),
+		volumeRestoreCommand(a), volumeSetCommand(a), volumeShowCommand(a), volumeSnapshotCommand(a),
+		volumeUnsetCommand(a))
+	return cmd
+}
+
+// volumeTypes are the prefixes a volume argument may carry ("custom/v1").
+var volumeTypes = []string{"custom", "image", "container", "virtual-machine"}
+
+// parseVolumeArg splits "[<type>/]<name>[/<snapshot>]"; without a known
+// type prefix the volume is a custom one.
+func parseVolumeArg(arg string) (volType, name, snap string) {
+	volType, name = splitVolumeType(arg)
+	name, snap, _ = strings.Cut(name, "/")
+	return volType, name, snap
+}
+
+// splitVolumeType takes a known type prefix off a volume argument.
+func splitVolumeType(arg string) (volType, rest string) {
+	if prefix, rest, ok := strings.Cut(arg, "/"); ok {
+		for _, t := range volumeTypes {
+			if prefix == t {
+				return prefix, rest
+			}
+		}
+	}
+	return "custom", arg
+}
+
+// volumeRef is a parsed "[<remote>:]<pool> <volume>" pair.
+type volumeRef struct {
+	*resource
+	volType, vol, snap string
+}
+
+func (a *app) volumeArgs(poolArg, volArg, target string) (*volumeRef, error) {
+	r, err := a.resourceFor(poolArg, missingPool, "storage")
+	if err != nil {
+		return nil, err
+	}
+	r.c = r.withTarget(target)
+	t, v, s := parseVolumeArg(volArg)
+	return &volumeRef{resource: r, volType: t, vol: v, snap: s}, nil
+}
+
+func volumeCreateCommand(a *app) *cobra.Command {
+	var target, contentType string
+	cmd := &cobra.Command{
+		Use:   "create [<remote>:]<pool> <volume> [key=value...]",
+		Short: "Create new custom storage volumes",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, -1); exit {
+				return err
+			}
+			r, err := a.resourceFor(args[0], missingPool, "storage")
+			if err != nil {
+				return err
+			}
+			config, err := parseCreateConfig(args[2:])
+			if err != nil {
+				return err
+			}
+			volType, name := splitVolumeType(args[1])
+			req := api.StorageVolumesPost{Name: name, Type: volType, ContentType: contentType}
+			req.Config = config
+			op, err := r.withTarget(target).CreateStorageVolume(a.ctx, r.name, req)
+			if err != nil {
+				return err
+			}
+			if err := a.waitOperation(r.c, op, ""); err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Storage volume %s created\n", args[1])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	cmd.Flags().StringVar(&contentType, "type", "filesystem", "Content type, block or filesystem``")
+	return cmd
+}
+
+func volumeDeleteCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:     "delete [<remote>:]<pool> <volume>[/<snapshot>]",
+		Aliases: []string{"rm"},
+		Short:   "Delete storage volumes",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			v, err := a.volumeArgs(args[0], args[1], target)
+			if err != nil {
+				return err
+			}
+			var op *client.Operation
+			if v.snap != "" {
+				op, err = v.c.DeleteStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+			} else {
+				err = v.c.DeleteStorageVolume(a.ctx, v.name, v.volType, v.vol)
+			}
+			if err == nil {
+				err = a.waitOperation(v.c, op, "")
+			}
+			if err != nil {
+				return err
+			}
+			if !a.flags.quiet {
+				fmt.Fprintf(a.stdout, "Storage volume %s deleted\n", args[1])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+const storageVolumeEditHeader = `### This is a YAML representation of a storage volume.
+### Any line starting with a '# will be ignored.
+###
+### A storage volume consists of a set of configuration items.
+###
+### name: vol1
+### type: custom
+### used_by: []
+### config:
+###   size: "61203283968"
+`
+
+func volumeEditCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "edit [<remote>:]<pool> <volume>[/<snapshot>]",
+		Short: "Edit storage volume configurations as YAML",
+		Example: `  lxc storage volume edit [<remote>:]<pool> <volume> < volume.yaml
+      Update a storage volume using the content of pool.yaml.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			v, err := a.volumeArgs(args[0], args[1], target)
+			if err != nil {
+				return err
+			}
+			if v.snap != "" {
+				return a.editVolumeSnapshot(v)
+			}
+			vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+			if err != nil {
+				return err
+			}
+			current, err := yaml.Marshal(vol)
+			if err != nil {
+				return err
+			}
+			return a.editYAML(storageVolumeEditHeader, current, func(data []byte, fromStdin bool) error {
+				var put api.StorageVolumePut
+				if err := yaml.Unmarshal(data, &put); err != nil {
+					return err
+				}
+				if fromStdin {
+					etag = ""
+				}
+				return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func (a *app) editVolumeSnapshot(v *volumeRef) error {
+	snap, etag, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+	if err != nil {
+		return err
+	}
+	current, err := yaml.Marshal(snap)
+	if err != nil {
+		return err
+	}
+	return a.editYAML(storageVolumeEditHeader, current, func(data []byte, fromStdin bool) error {
+		var put api.StorageVolumeSnapshotPut
+		if err := yaml.Unmarshal(data, &put); err != nil {
+			return err
+		}
+		if fromStdin {
+			etag = ""
+		}
+		return v.c.UpdateStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, put, etag)
+	})
+}
+
+func volumeGetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "get [<remote>:]<pool> <volume>[/<snapshot>] <key>",
+		Short: "Get values for storage volume configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 3, 3); exit {
+				return err
+			}
+			v, err := a.volumeArgs(args[0], args[1], target)
+			if err != nil {
+				return err
+			}
+			if v.snap != "" {
+				snap, _, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+				if err != nil {
+					return err
+				}
+				a.printConfigKey(snap.Config, args[2])
+				return nil
+			}
+			vol, _, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+			if err != nil {
+				return err
+			}
+			a.printConfigKey(vol.Config, args[2])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func volumeSetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "set [<remote>:]<pool> <volume> <key>=<value>...",
+		Short: "Set storage volume configuration keys",
+		Long: `Set storage volume configuration keys
+
+For backward compatibility, a single configuration key may still be set with:
+    lxc storage volume set [<remote>:]<pool> <volume> <key> <value>`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 3, -1); exit {
+				return err
+			}
+			return a.volumeSet(args[0], args[1], args[2:], target)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+var errSnapshotReadOnly = errors.New("Snapshots are read-only and can't have their configuration changed")
+
+// volumeSet merges keys into a volume's config ("" values unset them).
+func (a *app) volumeSet(poolArg, volArg string, kv []string, target string) error {
+	v, err := a.volumeArgs(poolArg, volArg, target)
+	if err != nil {
+		return err
+	}
+	if v.snap != "" {
+		return errSnapshotReadOnly
+	}
+	keys, err := parseKeyValues(kv, a.stdin)
+	if err != nil {
+		return err
+	}
+	vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+	if err != nil {
+		return err
+	}
+	if vol.Config == nil {
+		vol.Config = map[string]string{}
+	}
+	for k, val := range keys {
+		vol.Config[k] = val
+	}
+	return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, vol.StorageVolumePut, etag)
+}
+
+func volumeUnsetCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "unset [<remote>:]<pool> <volume> <key>",
+		Short: "Unset storage volume configuration keys",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 3, 3); exit {
+				return err
+			}
+			return a.volumeSet(args[0], args[1], []string{args[2], ""}, target)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func volumeShowCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "show [<remote>:]<pool> <volume>[/<snapshot>]",
+		Short: "Show storage volume configurations",
+		Example: `  lxc storage volume show default data
+      Will show the properties of a custom volume called "data" in the "default" pool.
+
+  lxc storage volume show default container/data
+      Will show the properties of the filesystem for a container called "data" in the "default" pool.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 2, 2); exit {
+				return err
+			}
+			v, err := a.volumeArgs(args[0], args[1], target)
+			if err != nil {
+				return err
+			}
+			if v.snap != "" {
+				snap, _, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+				if err != nil {
+					return err
+				}
+				return printYAML(a.stdout, snap)
+			}
+			vol, _, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+			if err != nil {
+				return err
+			}
+			vol.UsedBy = sortedUsedBy(vol.UsedBy)
+			return printYAML(a.stdout, vol)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func volumeRenameCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "rename [<remote>:]<pool> <old name>[/<old snapshot name>] <new name>[/<new snapshot name>]",
+		Short: "Rename storage volumes and storage volume snapshots",
+		Long:  "Rename storage volumes",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 3, 3); exit {
+				return err
+			}
+			return a.volumeRename(args, target)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
+
+func (a *app) volumeRename(args []string, target string) error {
+	v, err := a.volumeArgs(args[0], args[1], target)
+	if err != nil {
+		return err
+	}
+	var op *client.Operation
+	oldName, newName := v.vol, args[2]
+	if v.snap != "" {
+		parent, newSnap, ok := strings.Cut(args[2], "/")
+		if !ok || parent != v.vol {
+			return errors.New("Invalid new snapshot name, parent volume must be the same as source")
+		}
+		oldName, newName = v.vol+"/"+v.snap, newSnap
+		op, err = v.c.RenameStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, newSnap)
+	} else {
+		op, err = v.c.RenameStorageVolume(a.ctx, v.name, v.volType, v.vol, api.StorageVolumePost{Name: args[2]})
+	}
+	if err == nil {
+		err = a.waitOperation(v.c, op, "")
+	}
+	if err != nil {
+		return err
+	}
+	if !a.flags.quiet {
+		fmt.Fprintf(a.stdout, "Renamed storage volume from \"%s\" to \"%s\"\n", oldName, newName)
+	}
+	return nil
+}
+
+func volumeRestoreCommand(a *app) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "restore [<remote>:]<pool> <volume> <snapshot>",
+		Short: "Restore storage volume snapshots",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if exit, err := checkArgs(cmd, args, 3, 3); exit {
+				return err
+			}
+			v, err := a.volumeArgs(args[0], args[1], target)
+			if err != nil {
+				return err
+			}
+			vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+			if err != nil {
+				return err
+			}
+			put := vol.StorageVolumePut
+			put.Restore = args[2]
+			return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
+	return cmd
+}
