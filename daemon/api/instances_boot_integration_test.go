@@ -39,6 +39,9 @@ func TestInstanceDaemonRestart(t *testing.T) {
 	if got := e.status(t, idle); got != "Stopped" {
 		t.Fatalf("idle instance %s", got)
 	}
+	if out := d.MustLXC(t, "exec", running, "--", "echo", "alive"); strings.TrimSpace(out) != "alive" {
+		t.Fatalf("exec after kill -9: %q", out)
+	}
 	d.MustLXC(t, "restart", running)
 	e.waitStatus(t, running, "Running")
 

@@ -38,6 +38,9 @@ func scenarioLifecycle(t *testing.T, d *daemontest.Daemon) {
 	if err != nil || strings.TrimSpace(string(host)) != name {
 		t.Fatalf("hostname template: %q %v", host, err)
 	}
+	if out := d.MustLXC(t, "exec", name, "--", "hostname"); strings.TrimSpace(out) != name {
+		t.Fatalf("hostname inside = %q", out)
+	}
 	inst := e.get(t, name)
 	if time.Since(inst.LastUsedAt) > time.Minute {
 		t.Fatalf("last_used_at = %s", inst.LastUsedAt)
