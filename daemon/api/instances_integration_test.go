@@ -34,6 +34,10 @@ func scenarioLifecycle(t *testing.T, d *daemontest.Daemon) {
 	if !strings.Contains(csv, name+",RUNNING") {
 		t.Fatalf("lxc list: %s", csv)
 	}
+	full := strings.TrimSpace(d.MustLXC(t, "list", name, "--format", "csv", "-c", "ns46tS"))
+	if full != name+",RUNNING,,,CONTAINER,0" {
+		t.Fatalf("lxc list -c ns46tS: %q", full)
+	}
 	host, err := os.ReadFile(filepath.Join(e.volumePath(name), "rootfs", "etc", "hostname"))
 	if err != nil || strings.TrimSpace(string(host)) != name {
 		t.Fatalf("hostname template: %q %v", host, err)
