@@ -36,7 +36,10 @@ func (x instanceHandlers) patch(w http.ResponseWriter, r *http.Request) error {
 	}
 	put := cur.Writable()
 	if _, ok := raw["description"]; ok && len(raw) == 1 {
-		return x.svc.UpdateDescription(r.Context(), project, name, req.Description)
+		if err := x.svc.UpdateDescription(r.Context(), project, name, req.Description); err != nil {
+			return err
+		}
+		return renderEmpty(w)
 	}
 	mergePatch(&put, req, raw)
 	if err := x.svc.Update(r.Context(), project, name, put); err != nil {

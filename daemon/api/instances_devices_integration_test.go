@@ -84,6 +84,16 @@ func scenarioDevices(t *testing.T, d *daemontest.Daemon) {
 	e.newBusybox(t, name)
 	d.MustLXC(t, "config", "device", "add", name, "eth0", "nic", "network="+br, "name=eth0")
 	d.MustLXC(t, "config", "device", "add", name, "data", "disk", "source="+hostDir, "path=/mnt/data", "readonly=true")
+	shifted := t.TempDir()
+	if err := os.WriteFile(filepath.Join(shifted, "owned"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// LXD 5.0.2 refuses shift=true on this host ("idmapping abilities are
+	// required but aren't supported on system"); ours maps it with an
+	// idmapped mount.
+	if d.Kind == daemontest.Ours {
+		d.MustLXC(t, "config", "device", "add", name, "shifted", "disk", "source="+shifted, "path=/mnt/shifted", "shift=true")
+	}
 	d.MustLXC(t, "config", "device", "add", name, "mynull", "unix-char", "path=/dev/mynull", "major=1", "minor=3", "mode=0666")
 	d.MustLXC(t, "config", "device", "add", name, "renamed", "unix-char", "source=/dev/null", "path=/dev/renamednull")
 	// required=false: a missing source does not stop the start.
@@ -105,6 +115,20 @@ func scenarioDevices(t *testing.T, d *daemontest.Daemon) {
 	}
 	if err := os.WriteFile(e.inside(t, name, "/mnt/data/new"), []byte("x"), 0o644); err == nil {
 		t.Fatal("read-only disk is writable")
+	}
+	// shift=true: an idmapped mount, host root's files appear as the
+	// container's root (seen from the host: the container root's host id).
+	if d.Kind == daemontest.Ours {
+		var owned, plain unix.Stat_t
+		if err := unix.Stat(e.inside(t, name, "/mnt/shifted/owned"), &owned); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Stat(e.inside(t, name, "/mnt/data/hello"), &plain); err != nil {
+			t.Fatal(err)
+		}
+		if owned.Uid == 0 || plain.Uid != 0 {
+			t.Fatalf("shifted owner %d, unshifted owner %d", owned.Uid, plain.Uid)
+		}
 	}
 	var stat unix.Stat_t
 	if err := unix.Stat(e.inside(t, name, "/dev/mynull"), &stat); err != nil || stat.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Minor(stat.Rdev) != 3 {

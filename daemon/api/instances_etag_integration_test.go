@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"testing"
 
 	"github.com/lxdng/lxd/daemon/daemontest"
@@ -42,6 +43,26 @@ func scenarioInstanceETag(t *testing.T, d *daemontest.Daemon) {
 	want := etagOfValue([]any{2, inst.Config, inst.Devices, inst.Ephemeral, profiles})
 	if etag != want {
 		t.Fatalf("ETag %s, formula gives %s (profiles %+v)", etag, want, profiles)
+	}
+	// The description is not covered: a description-only PATCH keeps the
+	// ETag; a stale If-Match on a config change is a 412.
+	if _, _, err := d.Client.Query(ctx, http.MethodPatch, "/1.0/instances/"+name, map[string]string{"description": "desc"}, etag); err != nil {
+		t.Fatal(err)
+	}
+	inst2, etag2, err := d.Client.GetInstance(ctx, name)
+	if err != nil || etag2 != etag || inst2.Description != "desc" {
+		t.Fatalf("after description PATCH: %q %s %v", inst2.Description, etag2, err)
+	}
+	if _, _, err := d.Client.Query(ctx, http.MethodPatch, "/1.0/instances/"+name, map[string]any{"config": map[string]string{"user.a": "b"}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = d.Client.Query(ctx, http.MethodPatch, "/1.0/instances/"+name, map[string]any{"config": map[string]string{"user.a": "c"}}, etag)
+	_, etag3, _ := d.Client.GetInstance(ctx, name)
+	wantInstErr(t, err, 412, "ETag doesn't match: "+etag3+" vs "+etag)
+	// lxc config set: GET + PUT with If-Match.
+	d.MustLXC(t, "config", "set", name, "user.k", "v")
+	if got := e.get(t, name).Config["user.k"]; got != "v" {
+		t.Fatalf("lxc config set: %q", got)
 	}
 }
 

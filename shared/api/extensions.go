@@ -115,6 +115,8 @@ var ExtensionList = []Extension{
 	{"kernel_limits", "TestInstanceIdmapLimits"},
 	{"lxc_features", "TestServerLXCFeatures"},
 	{"server_instance_driver_operational", "TestServerLXCFeatures"},
+	{"container_disk_shift", "TestInstanceDevices"},
+	{"entity_description", "TestInstanceETag"},
 }
 
 // Extensions returns the extension names for GET /1.0.
