@@ -153,7 +153,7 @@ func (t *Tx) InstanceSnapshotNames(ctx context.Context, project, instance string
 	return t.QueryStrings(ctx, "SELECT name FROM instances_snapshots WHERE instance_id = ? ORDER BY created_at, id", id)
 }
 
-// scanSnapshotExists reports whether a snapshot name exists.
+// InstanceSnapshotExists reports whether a snapshot name exists.
 func (t *Tx) InstanceSnapshotExists(ctx context.Context, instanceID int64, name string) (bool, error) {
 	var n int
 	err := t.QueryRow(ctx, "SELECT 1 FROM instances_snapshots WHERE instance_id = ? AND name = ?", instanceID, name).Scan(&n)

@@ -160,6 +160,9 @@ func (t *Tx) CreateInstance(ctx context.Context, i Instance, profileProject stri
 	if created.IsZero() {
 		created = time.Now()
 	}
+	if _, err := t.profileIDs(ctx, profileProject, i.Profiles); err != nil {
+		return 0, err
+	}
 	res, err := t.Exec(ctx, `INSERT INTO instances (project_id, member_id, name, type, architecture, ephemeral,
 		stateful, description, created_at, last_used_at, expires_at, config, devices)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -181,28 +184,41 @@ func (t *Tx) CreateInstance(ctx context.Context, i Instance, profileProject stri
 // SetInstanceProfiles replaces the profile list of an instance; a name
 // missing from project is a 400 like LXD's.
 func (t *Tx) SetInstanceProfiles(ctx context.Context, id int64, project string, profiles []string) error {
+	ids, err := t.profileIDs(ctx, project, profiles)
+	if err != nil {
+		return err
+	}
 	if _, err := t.Exec(ctx, "DELETE FROM instances_profiles WHERE instance_id = ?", id); err != nil {
 		return err
 	}
-	for n, name := range profiles {
-		var pid int64
-		err := t.QueryRow(ctx, `SELECT profiles.id FROM profiles JOIN projects ON projects.id = profiles.project_id
-			WHERE projects.name = ? AND profiles.name = ?`, project, name).Scan(&pid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return api.BadRequest("Requested profile %q doesn't exist", name)
-		}
-		if err != nil {
-			return err
-		}
+	for n, pid := range ids {
 		_, err = t.Exec(ctx, "INSERT INTO instances_profiles (instance_id, profile_id, apply_order) VALUES (?, ?, ?)", id, pid, n)
 		if isUnique(err) {
-			return api.BadRequest("Duplicate profile %q", name)
+			return api.BadRequest("Duplicate profile %q", profiles[n])
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// profileIDs resolves profile names of project to ids, in order.
+func (t *Tx) profileIDs(ctx context.Context, project string, profiles []string) ([]int64, error) {
+	ids := make([]int64, 0, len(profiles))
+	for _, name := range profiles {
+		var pid int64
+		err := t.QueryRow(ctx, `SELECT profiles.id FROM profiles JOIN projects ON projects.id = profiles.project_id
+			WHERE projects.name = ? AND profiles.name = ?`, project, name).Scan(&pid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, api.BadRequest("Requested profile %q doesn't exist", name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, pid)
+	}
+	return ids, nil
 }
 
 // InstanceUpdate is what an update replaces.
@@ -319,25 +335,6 @@ func (t *Tx) ProfileProject(ctx context.Context, project string) (string, error)
 		return project, nil
 	}
 	return "default", nil
-}
-
-// InstanceProfileIDs maps instance ids to the profile ids they use, for
-// instances of member (0: all).
-func (t *Tx) InstanceProfileIDs(ctx context.Context) (map[int64][]int64, error) {
-	rows, err := t.Query(ctx, "SELECT instance_id, profile_id FROM instances_profiles ORDER BY instance_id, apply_order")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64][]int64{}
-	for rows.Next() {
-		var i, p int64
-		if err := rows.Scan(&i, &p); err != nil {
-			return nil, err
-		}
-		out[i] = append(out[i], p)
-	}
-	return out, rows.Err()
 }
 
 // instanceIDOf returns the id of an instance, 404 if unknown.
