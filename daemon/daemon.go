@@ -17,6 +17,7 @@ import (
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
+	"github.com/lxdng/lxd/daemon/images"
 	"github.com/lxdng/lxd/daemon/instances"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
@@ -60,6 +61,7 @@ type Daemon struct {
 	// stopInstances is set by `lxd shutdown`: instances are stopped with
 	// the daemon (a signal leaves them running, as LXD does).
 	stopInstances atomic.Bool
+	images        *images.Service
 	cert          *tlsutil.KeyPair
 	env           *environment
 	member        db.Member
@@ -126,6 +128,10 @@ func (d *Daemon) start(ctx context.Context) error {
 		return err
 	}
 	d.env = newEnvironment(d)
+	if err := d.startImages(); err != nil {
+		return err
+	}
+	d.images.SetVolumes(d.storage)
 	if err := d.buildServices(ctx); err != nil {
 		return err
 	}
@@ -135,7 +141,7 @@ func (d *Daemon) start(ctx context.Context) error {
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
-		Storage: d.storage, InstanceService: d.instances, InstanceHooks: d.instances,
+		Storage: d.storage, Images: d.images, InstanceService: d.instances, InstanceHooks: d.instances,
 		Instances: instanceSource{svc: d.instances, dir: d.cfg.Dir},
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)

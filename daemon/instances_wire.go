@@ -3,11 +3,13 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/lxdng/lxd/daemon/api"
+	"github.com/lxdng/lxd/daemon/images"
 	"github.com/lxdng/lxd/daemon/instances"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/drivers/instance"
@@ -36,13 +38,15 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 	}
 	d.instances, err = instances.New(instances.Options{
 		Store: d.db, MemberID: d.member.ID, Location: d.hub.Location, Driver: drv, Storage: d.storage,
-		Networks: instanceNetworks{d.network}, Projects: d.projects, Events: d.hub, Dir: d.cfg.Dir,
+		Networks: instanceNetworks{d.network}, Projects: d.projects, Images: instanceImages{d.images},
+		Events: d.hub, Dir: d.cfg.Dir,
 		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval,
 	})
 	if err != nil {
 		return err
 	}
 	d.profiles.OnUpdate(d.instances.ProfileUpdated)
+	d.images.SetPublisher(imagePublisher{d.instances})
 	lxcVersion = func() string { return drv.Info().Version }
 	d.lxcFeatures = lxc.Features()
 	return d.instances.Recover(ctx)
@@ -117,4 +121,61 @@ func (n instanceNetworks) NICNetwork(ctx context.Context, project, name string) 
 // RefreshStaticLeases implements instances.Networks.
 func (n instanceNetworks) RefreshStaticLeases(ctx context.Context, project, name string) error {
 	return n.svc.RefreshStaticLeases(ctx, project, name)
+}
+
+// instanceImages gives the instance service the local image store.
+type instanceImages struct{ svc *images.Service }
+
+// ResolveImage implements instances.Images: an alias or a fingerprint
+// (prefix) of a local image.
+func (i instanceImages) ResolveImage(ctx context.Context, project string, src shared.InstanceSource) (instances.Image, error) {
+	if src.Server != "" {
+		return instances.Image{}, shared.BadRequest("Image sources on remote servers are not supported yet")
+	}
+	key := src.Fingerprint
+	if key == "" {
+		key = src.Alias
+	}
+	if key == "" {
+		return instances.Image{}, shared.BadRequest("Image source needs an alias or a fingerprint")
+	}
+	img, err := i.svc.Image(ctx, project, key)
+	if err != nil {
+		if src.Fingerprint == "" && shared.StatusOf(err) == 404 {
+			return instances.Image{}, shared.NotFound("Image alias not found")
+		}
+		return instances.Image{}, err
+	}
+	return instances.Image{Fingerprint: img.Fingerprint, Architecture: img.Architecture, Type: img.Type,
+		Properties: img.Properties, Profiles: img.Profiles, Size: img.Size}, nil
+}
+
+// UnpackImage implements instances.Images; the progress is reported once
+// the image is unpacked (the store unpacks in one go).
+func (i instanceImages) UnpackImage(ctx context.Context, fingerprint, target string, progress func(instances.Progress)) error {
+	begin := time.Now()
+	if err := i.svc.UnpackInto(ctx, fingerprint, target); err != nil {
+		return err
+	}
+	var size int64
+	if img, err := i.svc.Image(ctx, "default", fingerprint); err == nil {
+		size = img.Size
+	}
+	speed := int64(float64(size) / time.Since(begin).Seconds())
+	progress(instances.Progress{Percent: 100, Speed: speed})
+	return nil
+}
+
+// MarkImageUsed implements instances.Images.
+func (i instanceImages) MarkImageUsed(ctx context.Context, fingerprint string) {
+	_ = i.svc.MarkUsed(ctx, fingerprint)
+}
+
+// imagePublisher lets the image store publish instances and snapshots.
+type imagePublisher struct{ svc *instances.Service }
+
+// Publish implements images.Publisher.
+func (p imagePublisher) Publish(ctx context.Context, req images.PublishRequest, w io.Writer) error {
+	return p.svc.Publish(ctx, instances.PublishRequest{Project: req.Project, Instance: req.Instance,
+		Snapshot: req.Snapshot, Compression: req.Compression, Properties: req.Properties}, w)
 }

@@ -43,6 +43,7 @@ type Deps struct {
 	InstanceService InstanceService
 	// InstanceHooks receives the container driver's hook calls (internal).
 	InstanceHooks InstanceHooks
+	Images        ImageService
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource
@@ -78,6 +79,7 @@ func New(d Deps) http.Handler {
 			networkRoutes(r, d)
 			storageRoutes(r, d)
 			instanceRoutes(r, d)
+			imageRoutes(r, d)
 			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)

@@ -40,6 +40,7 @@ type Image struct {
 	Type         string // "container" or "virtual-machine"
 	Properties   map[string]string
 	Profiles     []string
+	Size         int64 // bytes of the image files, for progress
 }
 
 // Progress reports how far an unpack is: LXD's "Unpack: 42% (12.10MB/s)".
