@@ -125,6 +125,7 @@ var ExtensionList = []Extension{
 	{"server_instance_driver_operational", "TestServerLXCFeatures"},
 	{"container_disk_shift", "TestInstanceDevices"},
 	{"entity_description", "TestInstanceETag"},
+	{"container_image_properties", "TestInstanceLaunch"},
 }
 
 // Extensions returns the extension names for GET /1.0.
