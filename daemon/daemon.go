@@ -16,6 +16,7 @@ import (
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
+	"github.com/lxdng/lxd/daemon/devlxd"
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/images"
 	"github.com/lxdng/lxd/daemon/instances"
@@ -62,6 +63,7 @@ type Daemon struct {
 	// the daemon (a signal leaves them running, as LXD does).
 	stopInstances atomic.Bool
 	images        *images.Service
+	devlxd        *devlxd.Server
 	cert          *tlsutil.KeyPair
 	env           *environment
 	member        db.Member
@@ -218,6 +220,9 @@ func (d *Daemon) stop(ctx context.Context) {
 	}
 	if d.servers != nil {
 		d.servers.closeAll()
+	}
+	if d.devlxd != nil {
+		_ = d.devlxd.Stop()
 	}
 	if d.cancel != nil {
 		d.cancel()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lxdng/lxd/daemon/api"
+	"github.com/lxdng/lxd/daemon/devlxd"
 	"github.com/lxdng/lxd/daemon/images"
 	"github.com/lxdng/lxd/daemon/instances"
 	netsvc "github.com/lxdng/lxd/daemon/network"
@@ -39,7 +40,7 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 	d.instances, err = instances.New(instances.Options{
 		Store: d.db, MemberID: d.member.ID, Location: d.hub.Location, Driver: drv, Storage: d.storage,
 		Networks: instanceNetworks{d.network}, Projects: d.projects, Images: instanceImages{d.images},
-		Events: d.hub, Dir: d.cfg.Dir,
+		Events: d.hub, Dir: d.cfg.Dir, DevlxdDir: d.path("devlxd"),
 		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval,
 	})
 	if err != nil {
@@ -49,7 +50,43 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 	d.images.SetPublisher(imagePublisher{d.instances})
 	lxcVersion = func() string { return drv.Info().Version }
 	d.lxcFeatures = lxc.Features()
+	lister := devlxdLister{d.instances}
+	d.devlxd = devlxd.New(devlxd.Options{Dir: d.path("devlxd"), Resolver: devlxd.NamespaceResolver{Lister: lister},
+		Lister: lister, Events: d.hub, Location: d.hub.Location()})
+	if err := d.devlxd.Start(d.ctx); err != nil {
+		return err
+	}
 	return d.instances.Recover(ctx)
+}
+
+// devlxdLister gives the devlxd server this member's instances.
+type devlxdLister struct{ svc *instances.Service }
+
+// DevlxdInstances implements devlxd.Lister.
+func (l devlxdLister) DevlxdInstances(ctx context.Context) ([]devlxd.Instance, error) {
+	list, err := l.svc.List(ctx, instances.ListOpts{AllProjects: true, NoState: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]devlxd.Instance, 0, len(list))
+	for _, i := range list {
+		out = append(out, l.convert(i))
+	}
+	return out, nil
+}
+
+// DevlxdInstance implements devlxd.Lister.
+func (l devlxdLister) DevlxdInstance(ctx context.Context, ref instance.Ref) (devlxd.Instance, error) {
+	i, _, err := l.svc.Get(ctx, ref.Project, ref.Name)
+	if err != nil {
+		return devlxd.Instance{}, err
+	}
+	return l.convert(i), nil
+}
+
+func (l devlxdLister) convert(i shared.Instance) devlxd.Instance {
+	return devlxd.Instance{Ref: instance.Ref{Project: i.Project, Name: i.Name}, Type: i.Type, Driver: l.svc.Driver(),
+		Config: i.ExpandedConfig, Devices: i.ExpandedDevices}
 }
 
 // taskInterval reads the first set environment variable of names.

@@ -115,6 +115,9 @@ type Options struct {
 	Exe string
 	// SubUID/SubGID are /etc/subuid and /etc/subgid (tests override).
 	SubUID, SubGID string
+	// DevlxdDir is the directory of the devlxd socket, mounted at /dev/lxd
+	// in instances with security.devlxd enabled ("": none).
+	DevlxdDir string
 	// FirewallTable is the nftables table NIC filtering rules go in.
 	FirewallTable string
 	// SnapshotInterval is how often snapshots.schedule and

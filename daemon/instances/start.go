@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lxdng/lxd/cluster/db"
+	"github.com/lxdng/lxd/daemon/devlxd"
 	"github.com/lxdng/lxd/daemon/images/imagefile"
 	"github.com/lxdng/lxd/daemon/instances/rootfs"
 	"github.com/lxdng/lxd/daemon/instances/templates"
@@ -96,6 +97,9 @@ func (s *Service) start(ctx context.Context, rec *record, progress func(map[stri
 	}
 	rev.Add(func() { devs.undo(context.WithoutCancel(ctx)) })
 	spec.Devices = devs.specs
+	if s.o.DevlxdDir != "" && devlxd.Enabled(rec.expConfig) {
+		spec.Devices = append(spec.Devices, devlxd.Device(s.o.DevlxdDir))
+	}
 	progress(map[string]any{"container_progress": ""})
 	if err := s.o.Driver.Start(ctx, spec); err != nil {
 		return err
