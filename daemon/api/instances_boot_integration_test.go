@@ -23,16 +23,21 @@ import (
 func TestInstanceDaemonRestart(t *testing.T) {
 	d := daemontest.Start(t)
 	e := newInstEnv(t, d)
-	running, auto, idle := daemontest.Name(t, "c"), daemontest.Name(t, "c"), daemontest.Name(t, "c")
+	running, auto, idle, first := daemontest.Name(t, "c"), daemontest.Name(t, "c"), daemontest.Name(t, "c"), daemontest.Name(t, "c")
 	e.newBusybox(t, running, "-c", "boot.stop.priority=10")
 	e.newBusybox(t, auto, "-c", "boot.autostart=true", "-c", "boot.stop.priority=5", "-c", "boot.host_shutdown_timeout=5")
 	e.newBusybox(t, idle)
+	e.newBusybox(t, first, "-c", "boot.autostart=true", "-c", "boot.autostart.priority=10", "-c", "boot.autostart.delay=1")
 	d.MustLXC(t, "start", running)
 	pid := e.state(t, running).Pid
 
 	d.Kill()
 	d.Restart()
 	e.waitStatus(t, auto, "Running")
+	// boot.autostart.priority: highest first; boot.autostart.delay after it.
+	if a, f := e.get(t, auto).LastUsedAt, e.get(t, first).LastUsedAt; a.Sub(f) < time.Second {
+		t.Fatalf("autostart order/delay: %s started at %s, %s at %s", first, f, auto, a)
+	}
 	if st := e.state(t, running); st.Pid != pid || st.Status != "Running" {
 		t.Fatalf("after kill -9 and restart: %+v (pid was %d)", st, pid)
 	}
@@ -57,7 +62,7 @@ func TestInstanceDaemonRestart(t *testing.T) {
 	}
 	d.Stop()
 	got := <-order
-	if strings.Join(got, ",") != "/1.0/instances/"+running+",/1.0/instances/"+auto {
+	if strings.Join(got, ",") != "/1.0/instances/"+running+",/1.0/instances/"+auto+",/1.0/instances/"+first {
 		t.Fatalf("shutdown order %v", got)
 	}
 	d.Restart()

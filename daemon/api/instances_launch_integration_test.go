@@ -48,6 +48,17 @@ func scenarioLaunch(t *testing.T, d *daemontest.Daemon) {
 		t.Fatalf("image keys: %v", cfg)
 	}
 
+	var prof api.Profile
+	if _, err := d.Client.Get(context.Background(), "/1.0/profiles/default", &prof); err != nil || !contains(prof.UsedBy, "/1.0/instances/"+c1) {
+		t.Fatalf("default profile used_by %v %v", prof.UsedBy, err)
+	}
+	var vol struct {
+		UsedBy []string `json:"used_by"`
+	}
+	if _, err := d.Client.Get(context.Background(), "/1.0/storage-pools/"+pool+"/volumes/container/"+c1, &vol); err != nil || !contains(vol.UsedBy, "/1.0/instances/"+c1) {
+		t.Fatalf("root volume used_by %v %v", vol.UsedBy, err)
+	}
+
 	c2 := daemontest.Name(t, "c")
 	e.cleanupInstance(t, c2)
 	op, err := d.Client.CreateInstance(context.Background(), api.InstancesPost{Name: c2,
