@@ -126,6 +126,7 @@ var ExtensionList = []Extension{
 	{"container_disk_shift", "TestInstanceDevices"},
 	{"entity_description", "TestInstanceETag"},
 	{"container_image_properties", "TestInstanceLaunch"},
+	{"container_copy_project", "TestInstanceProjects"},
 }
 
 // Extensions returns the extension names for GET /1.0.
