@@ -34,6 +34,7 @@ func (s *Service) Recover(ctx context.Context) error {
 				// kept for autostart.
 				s.cleanup(ctx, rec, "")
 			}
+			s.stopProxies(ctx, rec)
 			continue
 		}
 		path, release, err := s.o.Storage.MountInstanceVolume(ctx, rec.volume(), "")
@@ -53,6 +54,7 @@ func (s *Service) Recover(ctx context.Context) error {
 			}
 		}
 		s.holdRunning(rec.ref(), release, devs)
+		s.recoverProxies(ctx, rec, st.Pid)
 		log.WithField("instance", rec.ref().String()).Info("Recovered running instance")
 	}
 	return nil

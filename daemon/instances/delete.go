@@ -47,6 +47,7 @@ func (s *Service) Delete(ctx context.Context, project, name string) error {
 // delete removes rec (stopped, lock held).
 func (s *Service) delete(ctx context.Context, rec *record) error {
 	s.releaseRunning(rec.ref())
+	s.stopProxies(ctx, rec)
 	if err := s.o.Driver.Delete(ctx, rec.ref()); err != nil {
 		return fmt.Errorf("Failed deleting instance: %w", err)
 	}
@@ -104,6 +105,7 @@ func (s *Service) Rename(ctx context.Context, project, name, newName string) err
 	if err := s.CheckRename(ctx, project, name, newName); err != nil {
 		return err
 	}
+	s.stopProxies(ctx, rec)
 	if err := s.o.Driver.Delete(ctx, rec.ref()); err != nil {
 		return err
 	}

@@ -273,40 +273,6 @@ func (s *Service) removeNICs(ctx context.Context, rec *record) map[string]string
 	return clear
 }
 
-// startProxies hands the proxy devices of a started instance to the
-// proxy implementation.
-func (s *Service) startProxies(ctx context.Context, rec *record) error {
-	for _, name := range sortedKeys(rec.expDevices) {
-		dev := rec.expDevices[name]
-		if dev["type"] != "proxy" {
-			continue
-		}
-		if s.o.Proxies == nil {
-			return api.BadRequest("Device %q: proxy devices are not supported by this server yet", name)
-		}
-		st, err := s.o.Driver.State(ctx, rec.ref())
-		if err != nil {
-			return err
-		}
-		if err := s.o.Proxies.StartProxy(ctx, rec.ref(), st.Pid, name, dev); err != nil {
-			return fmt.Errorf("Failed to start device %q: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// stopProxies stops the proxy devices of an instance.
-func (s *Service) stopProxies(ctx context.Context, rec *record) {
-	if s.o.Proxies == nil {
-		return
-	}
-	for name, dev := range rec.expDevices {
-		if dev["type"] == "proxy" {
-			_ = s.o.Proxies.StopProxy(ctx, rec.ref(), name)
-		}
-	}
-}
-
 // refreshLeases tells the managed networks of rec's NICs that their
 // static hosts may have changed.
 func (s *Service) refreshLeases(ctx context.Context, rec *record) {

@@ -77,13 +77,6 @@ type Networks interface {
 	RefreshStaticLeases(ctx context.Context, project, name string) error
 }
 
-// ProxyDevices prepares proxy devices of running instances; another part of
-// the daemon provides it (nil: proxy devices are refused at start).
-type ProxyDevices interface {
-	StartProxy(ctx context.Context, ref instance.Ref, pid int, name string, dev map[string]string) error
-	StopProxy(ctx context.Context, ref instance.Ref, name string) error
-}
-
 // Projects enforces project restrictions and limits on instances
 // (daemon/projects.Service); nil skips the checks.
 type Projects interface {
@@ -107,7 +100,6 @@ type Options struct {
 	Storage  Storage
 	Images   Images   // nil: image sources are refused
 	Networks Networks // nil: nic devices with network= are refused
-	Proxies  ProxyDevices
 	Projects Projects // nil: no project restrictions or limits
 	Events   Publisher
 	// Dir is LXD_DIR; Exe is the daemon binary the driver's hooks run.

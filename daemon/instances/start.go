@@ -107,8 +107,10 @@ func (s *Service) start(ctx context.Context, rec *record, progress func(map[stri
 	rev.Add(func() {
 		_ = s.o.Driver.Stop(context.WithoutCancel(ctx), rec.ref(), instance.StopOpts{Force: true})
 	})
-	if err := s.startProxies(ctx, rec); err != nil {
-		return err
+	if st := s.driverState(ctx, rec); st.Pid > 0 {
+		if err := s.startProxies(ctx, rec, st.Pid, devs.volatile); err != nil {
+			return err
+		}
 	}
 	changes := devs.volatile
 	changes["volatile.last_state.power"] = "RUNNING"

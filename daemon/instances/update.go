@@ -10,6 +10,7 @@ import (
 	"github.com/lxdng/lxd/daemon/instconfig"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/drivers/instance"
+	"github.com/lxdng/lxd/drivers/instance/proxy"
 	"github.com/lxdng/lxd/drivers/network/nic"
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/logctx"
@@ -180,12 +181,14 @@ func (s *Service) hotplug(ctx context.Context, old, next *record, rev *revert.Re
 	}
 	hp, ok := s.o.Driver.(instance.Hotplugger)
 	for _, name := range append(append([]string{}, removed...), added...) {
-		t := old.expDevices[name]["type"]
-		if t == "" {
-			t = next.expDevices[name]["type"]
-		}
-		if !ok || (t != "disk" && t != "unix-char" && t != "unix-block" && t != "none") || instconfig.IsRootDisk(next.expDevices[name]) {
-			return api.BadRequest("Device %q cannot be changed while the instance is running", name)
+		for _, dev := range []map[string]string{old.expDevices[name], next.expDevices[name]} {
+			if dev == nil || dev["type"] == "proxy" || dev["type"] == "none" {
+				continue
+			}
+			t := dev["type"]
+			if !ok || (t != "disk" && t != "unix-char" && t != "unix-block") || instconfig.IsRootDisk(dev) {
+				return api.BadRequest("Device %q cannot be changed while the instance is running", name)
+			}
 		}
 	}
 	for _, name := range removed {
@@ -201,7 +204,28 @@ func (s *Service) hotplug(ctx context.Context, old, next *record, rev *revert.Re
 	return nil
 }
 
+// hotplugProxy stops a removed proxy device or starts an added one.
+func (s *Service) hotplugProxy(ctx context.Context, rec *record, name string, add bool, rev *revert.Reverter) error {
+	if !add {
+		return proxy.Stop(ctx, s.proxyDirs().Ref(rec.row.Project, rec.row.Name, name))
+	}
+	st := s.driverState(ctx, rec)
+	spec, err := s.proxySpec(rec, name, st.Pid, nil)
+	if err != nil {
+		return err
+	}
+	markCloseOnExec()
+	if _, err := proxy.Start(ctx, spec); err != nil {
+		return fmt.Errorf("Failed to start device %q: %w", name, err)
+	}
+	rev.Add(func() { _ = proxy.Stop(context.WithoutCancel(ctx), spec.Ref) })
+	return nil
+}
+
 func (s *Service) detach(ctx context.Context, hp instance.Hotplugger, rec *record, name string) error {
+	if rec.expDevices[name]["type"] == "proxy" {
+		return s.hotplugProxy(ctx, rec, name, false, nil)
+	}
 	var tmp preparedDevices
 	idx := 0
 	spec, err := s.deviceSpec(ctx, rec, name, rec.expDevices[name], &tmp, &idx)
@@ -216,6 +240,9 @@ func (s *Service) detach(ctx context.Context, hp instance.Hotplugger, rec *recor
 }
 
 func (s *Service) attach(ctx context.Context, hp instance.Hotplugger, rec *record, name string, rev *revert.Reverter) error {
+	if rec.expDevices[name]["type"] == "proxy" {
+		return s.hotplugProxy(ctx, rec, name, true, rev)
+	}
 	prep := &preparedDevices{volatile: map[string]string{}}
 	idx := 0
 	spec, err := s.deviceSpec(ctx, rec, name, rec.expDevices[name], prep, &idx)
