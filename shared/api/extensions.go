@@ -140,6 +140,7 @@ var ExtensionList = []Extension{
 	{"entity_description", "TestInstanceETag"},
 	{"container_image_properties", "TestInstanceLaunch"},
 	{"container_copy_project", "TestInstanceProjects"},
+	{"proxy", "TestInstanceProxy"},
 }
 
 // Extensions returns the extension names for GET /1.0.
