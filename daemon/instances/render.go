@@ -51,8 +51,12 @@ func nonNilDevices(m map[string]map[string]string) map[string]map[string]string 
 	return m
 }
 
-// render is the API view of a record with a known status.
+// render is the API view of a record with a known status. location is the
+// instance's member (in a cluster), else this member's name.
 func (r *record) render(status api.StatusCode, location string) api.Instance {
+	if r.row.Member != "" {
+		location = r.row.Member
+	}
 	lastUsed := r.row.LastUsedAt.Time.UTC()
 	if r.row.LastUsedAt.Time.IsZero() {
 		lastUsed = epoch
