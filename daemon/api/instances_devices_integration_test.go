@@ -98,8 +98,17 @@ func scenarioDevices(t *testing.T, d *daemontest.Daemon) {
 	d.MustLXC(t, "config", "device", "add", name, "renamed", "unix-char", "source=/dev/null", "path=/dev/renamednull")
 	// required=false: a missing source does not stop the start.
 	d.MustLXC(t, "config", "device", "add", name, "opt", "unix-char", "source=/dev/nosuch-dev", "required=false")
+	vol := daemontest.Name(t, "v")
+	d.MustLXC(t, "storage", "volume", "create", e.pool, vol)
+	t.Cleanup(func() { d.LXC(t, "storage", "volume", "delete", e.pool, vol) })
+	d.MustLXC(t, "config", "device", "add", name, "vol", "disk", "pool="+e.pool, "source="+vol, "path=/mnt/vol")
 	d.MustLXC(t, "start", name)
 	e.waitStatus(t, name, "Running")
+	// A custom volume: writable by the container's root, seen as root's.
+	d.MustLXC(t, "exec", name, "--", "sh", "-c", "echo data > /mnt/vol/file && [ \"$(stat -c %u /mnt/vol/file)\" = 0 ]")
+	if out := d.MustLXC(t, "exec", name, "--", "cat", "/mnt/vol/file"); strings.TrimSpace(out) != "data" {
+		t.Fatalf("custom volume content %q", out)
+	}
 	if err := unix.Stat(e.inside(t, name, "/dev/renamednull"), new(unix.Stat_t)); err != nil {
 		t.Fatalf("unix-char with a path other than its source: %v", err)
 	}

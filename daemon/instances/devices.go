@@ -33,8 +33,8 @@ func (p *preparedDevices) undo(ctx context.Context) {
 	for i := len(p.undos) - 1; i >= 0; i-- {
 		p.undos[i](ctx)
 	}
-	for _, r := range p.releases {
-		r()
+	for i := len(p.releases) - 1; i >= 0; i-- {
+		p.releases[i]()
 	}
 	p.releases = nil
 }
@@ -93,7 +93,15 @@ func (s *Service) diskSpec(ctx context.Context, rec *record, name string, dev ma
 			return nil, fmt.Errorf("Failed to mount custom volume %q for device %q: %w", dev["source"], name, err)
 		}
 		out.releases = append(out.releases, release)
-		m.Source, m.Shift, m.Optional = path, true, false
+		// The pool's directories are private to host root: reach the
+		// volume through a bind mount in the (traversable) device mounts
+		// directory, as for host paths.
+		bound, unbind, err := s.bindSource(rec, name, path, false)
+		if err != nil {
+			return nil, fmt.Errorf("Failed to prepare device %q: %w", name, err)
+		}
+		out.releases = append(out.releases, unbind)
+		m.Source, m.Shift, m.Optional = bound, true, false
 	} else if _, err := os.Stat(m.Source); err != nil && required {
 		return nil, api.BadRequest("Missing source path %q for disk %q", m.Source, name)
 	} else if err != nil {

@@ -180,8 +180,8 @@ func (s *Service) releaseRunning(ref instance.Ref) {
 	delete(s.mounts, key)
 	delete(s.devMnts, key)
 	s.mu.Unlock()
-	for _, rel := range devices {
-		rel()
+	for i := len(devices) - 1; i >= 0; i-- {
+		devices[i]()
 	}
 	if root != nil {
 		root()
