@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/lxdng/lxd/cluster/db"
-	"github.com/lxdng/lxd/daemon/request"
 	"github.com/lxdng/lxd/shared/api"
 )
 
@@ -219,7 +218,7 @@ func (s *Service) RenameSnapshot(ctx context.Context, project, name, snap, newNa
 		return err
 	}
 	s.emit(project, api.EventLifecycle{Action: "instance-snapshot-renamed", Source: snapshotURL(project, name, newName),
-		Context: map[string]any{"old_name": snap}})
+		Context: map[string]any{"old_name": name + "/" + snap}})
 	return nil
 }
 
@@ -294,7 +293,7 @@ func (s *Service) Restore(ctx context.Context, project, name, snap string) error
 		}
 	}
 	s.emit(project, api.EventLifecycle{Action: "instance-restored", Source: URL(project, name),
-		Context: map[string]any{"snapshot": snap}, Requestor: request.From(ctx).Lifecycle()})
+		Context: map[string]any{"snapshot": name + "/" + snap}})
 	return nil
 }
 
