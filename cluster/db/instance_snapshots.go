@@ -116,7 +116,7 @@ func (t *Tx) CreateInstanceSnapshot(ctx context.Context, s InstanceSnapshot) (in
 		expires_at, config, devices, profiles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.InstanceID, s.Name, s.Description, s.Stateful, created.UTC(), s.ExpiresAt, s.Config, s.Devices, s.Profiles)
 	if isUnique(err) {
-		return 0, api.Conflict(`Failed creating instance snapshot record %q: This "instances_snapshots" entry already exists`, s.Name)
+		return 0, api.Conflict(`Failed creating instance snapshot record %q: Add snapshot info to the database: This "instances_snapshots" entry already exists`, s.Name)
 	}
 	if err != nil {
 		return 0, err

@@ -88,6 +88,9 @@ func scenarioInstanceErrors(t *testing.T, d *daemontest.Daemon) {
 		`Failed creating instance record: Add instance info to the database: This "instances" entry already exists`)
 	opFails(t, c, http.MethodPut, "/1.0/instances/"+name+"/state", map[string]any{"action": "stop", "force": true},
 		"The instance is already stopped")
+	d.MustLXC(t, "snapshot", name, "snap0")
+	opFails(t, c, http.MethodPost, "/1.0/instances/"+name+"/snapshots", map[string]any{"name": "snap0"},
+		`Failed creating instance snapshot record "snap0": Add snapshot info to the database: This "instances_snapshots" entry already exists`)
 
 	d.MustLXC(t, "start", name)
 	opFails(t, c, http.MethodPut, "/1.0/instances/"+name+"/state", map[string]any{"action": "start"},
