@@ -76,13 +76,21 @@ func scenarioDevices(t *testing.T, d *daemontest.Daemon) {
 	br := daemontest.Name(t, "br")
 	d.MustLXC(t, "network", "create", br, "ipv4.address="+testSubnet(br), "ipv4.nat=false", "ipv6.address=none")
 	t.Cleanup(func() { d.LXC(t, "network", "delete", br) })
+	br2 := daemontest.Name(t, "br")
+	d.MustLXC(t, "network", "create", br2, "ipv4.address="+testSubnet(br2), "ipv4.nat=false", "ipv6.address=none")
+	t.Cleanup(func() { d.LXC(t, "network", "delete", br2) })
 	hostDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(hostDir, "hello"), []byte("hi"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	vol := daemontest.Name(t, "v")
+	d.MustLXC(t, "storage", "volume", "create", e.pool, vol)
+	t.Cleanup(func() { d.LXC(t, "storage", "volume", "delete", e.pool, vol) })
 	name := daemontest.Name(t, "c")
 	e.newBusybox(t, name)
 	d.MustLXC(t, "config", "device", "add", name, "eth0", "nic", "network="+br, "name=eth0")
+	d.MustLXC(t, "config", "device", "add", name, "eth1", "nic", "nictype=p2p", "name=eth1")
+	d.MustLXC(t, "config", "device", "add", name, "eth2", "nic", "nictype=bridged", "parent="+br2, "name=eth2")
 	d.MustLXC(t, "config", "device", "add", name, "data", "disk", "source="+hostDir, "path=/mnt/data", "readonly=true")
 	shifted := t.TempDir()
 	if err := os.WriteFile(filepath.Join(shifted, "owned"), []byte("x"), 0o644); err != nil {
@@ -98,9 +106,6 @@ func scenarioDevices(t *testing.T, d *daemontest.Daemon) {
 	d.MustLXC(t, "config", "device", "add", name, "renamed", "unix-char", "source=/dev/null", "path=/dev/renamednull")
 	// required=false: a missing source does not stop the start.
 	d.MustLXC(t, "config", "device", "add", name, "opt", "unix-char", "source=/dev/nosuch-dev", "required=false")
-	vol := daemontest.Name(t, "v")
-	d.MustLXC(t, "storage", "volume", "create", e.pool, vol)
-	t.Cleanup(func() { d.LXC(t, "storage", "volume", "delete", e.pool, vol) })
 	d.MustLXC(t, "config", "device", "add", name, "vol", "disk", "pool="+e.pool, "source="+vol, "path=/mnt/vol")
 	d.MustLXC(t, "start", name)
 	e.waitStatus(t, name, "Running")
@@ -118,6 +123,11 @@ func scenarioDevices(t *testing.T, d *daemontest.Daemon) {
 	eth0, ok := st.Network["eth0"]
 	if !ok || eth0.HostName == "" || eth0.HostName != inst.Config["volatile.eth0.host_name"] || eth0.Hwaddr != inst.Config["volatile.eth0.hwaddr"] {
 		t.Fatalf("eth0 state %+v, config %v", eth0, inst.Config)
+	}
+	for _, n := range []string{"eth1", "eth2"} {
+		if nic := st.Network[n]; nic.HostName == "" || nic.HostName != inst.Config["volatile."+n+".host_name"] {
+			t.Fatalf("%s state %+v", n, nic)
+		}
 	}
 	if data, err := os.ReadFile(e.inside(t, name, "/mnt/data/hello")); err != nil || string(data) != "hi" {
 		t.Fatalf("disk device: %q %v", data, err)
