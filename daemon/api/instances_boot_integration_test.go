@@ -150,7 +150,7 @@ func scenarioEphemeral(t *testing.T, d *daemontest.Daemon) {
 	e.newBusybox(t, eph2, "-e")
 	e.newBusybox(t, normal)
 	d.MustLXC(t, "start", eph)
-	d.MustLXC(t, "stop", eph)
+	d.MustLXC(t, "stop", "--force", eph) // LXD 5.0.2 sometimes hangs on a clean stop of an ephemeral instance
 	daemontest.Eventually(t, 30*time.Second, "ephemeral deleted on stop", func() bool { return !e.exists(t, eph) })
 
 	for _, n := range []string{eph2, normal} {
