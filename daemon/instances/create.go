@@ -196,6 +196,10 @@ func (j *CreateJob) insert(ctx context.Context, rev *revert.Reverter) (*record, 
 		rec, pp, err = j.prepareRecord(ctx, tx)
 		return err
 	})
+	if err == nil {
+		// Outside the transaction: NIC validation asks the network service.
+		err = j.s.validateDevices(ctx, rec)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("Failed creating instance record: %w", err)
 	}
@@ -247,9 +251,6 @@ func (j *CreateJob) prepareRecord(ctx context.Context, tx *db.Tx) (*record, stri
 	}
 	if _, err := tx.Instance(ctx, j.Project, j.Name); err == nil {
 		return nil, "", api.Conflict(`Add instance info to the database: This "instances" entry already exists`)
-	}
-	if err := j.s.validateDevices(ctx, rec); err != nil {
-		return nil, "", err
 	}
 	if _, _, err := instconfig.RootDisk(rec.expDevices); err != nil {
 		return nil, "", fmt.Errorf("Failed initialising instance: Failed getting root disk: %w", err)

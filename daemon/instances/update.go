@@ -106,9 +106,6 @@ func (s *Service) updatedRecord(ctx context.Context, old *record, put api.Instan
 		if next, err = s.newRecord(ctx, tx, row, pp); err != nil {
 			return err
 		}
-		if err := s.validateDevices(ctx, next); err != nil {
-			return err
-		}
 		if _, _, err := instconfig.RootDisk(next.expDevices); err != nil {
 			return api.BadRequest("Invalid devices: %w", err)
 		}
@@ -129,7 +126,14 @@ func (s *Service) updatedRecord(ctx context.Context, old *record, put api.Instan
 		next.expand()
 		return nil
 	})
-	return next, err
+	if err != nil {
+		return nil, err
+	}
+	// Outside the transaction: NIC validation asks the network service.
+	if err := s.validateDevices(ctx, next); err != nil {
+		return nil, err
+	}
+	return next, nil
 }
 
 // applyLive applies the changes of a running instance: limits and device
