@@ -140,7 +140,7 @@ func writeSnapshotTable(w io.Writer, snaps []api.InstanceSnapshot) {
 		}
 		rows = append(rows, row)
 	}
-	sortRows(rows)
+	// Server order (creation order), unsorted, as LXD prints it.
 	_ = renderTable(w, formatTable, []string{"NAME", "TAKEN AT", "EXPIRES AT", "STATEFUL"}, rows, nil)
 }
 
