@@ -17,6 +17,7 @@ import (
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
+	"github.com/lxdng/lxd/daemon/images"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/profiles"
@@ -53,6 +54,7 @@ type Daemon struct {
 	profiles *profiles.Service
 	network  *netsvc.Service
 	storage  *storage.Service
+	images   *images.Service
 	cert     *tlsutil.KeyPair
 	env      *environment
 	member   db.Member
@@ -119,13 +121,17 @@ func (d *Daemon) start(ctx context.Context) error {
 		return err
 	}
 	d.env = newEnvironment(d)
+	if err := d.startImages(); err != nil {
+		return err
+	}
+	d.images.SetVolumes(d.storage)
 	if err := d.buildServices(ctx); err != nil {
 		return err
 	}
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
-		Storage: d.storage,
+		Storage: d.storage, Images: d.images,
 	})
 	d.servers = newListeners(d.handler, d.cert, d.log)
 	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {

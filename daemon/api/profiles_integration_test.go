@@ -4,8 +4,6 @@ package api_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -46,16 +44,6 @@ func wantResp(t *testing.T, status int, resp api.Response, wantStatus int, wantE
 	}
 }
 
-// lxdETag computes LXD's ETag of v.
-func lxdETag(t *testing.T, v any) string {
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(append(data, '\n'))
-	return hex.EncodeToString(sum[:])
-}
-
 // collectLifecycle gathers lifecycle actions+sources until n arrived.
 func collectLifecycle(t *testing.T, d *daemontest.Daemon) func(n int) []string {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,7 +81,7 @@ func scenarioProfilesAPI(t *testing.T, d *daemontest.Daemon) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if etag != lxdETag(t, []any{prof.Config, prof.Description, prof.Devices}) || len(prof.UsedBy) != 0 || prof.Config == nil || prof.Devices == nil {
+	if etag != daemontest.ETag(t, []any{prof.Config, prof.Description, prof.Devices}) || len(prof.UsedBy) != 0 || prof.Config == nil || prof.Devices == nil {
 		t.Fatalf("profile %+v etag %s", prof, etag)
 	}
 	status, resp = rawQuery(t, d, "POST", "/1.0/profiles", `{"name":"`+p+`"}`, nil)

@@ -29,7 +29,7 @@ func scenarioProjectsAPI(t *testing.T, d *daemontest.Daemon) {
 	if !reflect.DeepEqual(proj.Config, wantCfg) || !reflect.DeepEqual(proj.UsedBy, []string{"/1.0/profiles/default?project=" + p}) {
 		t.Fatalf("project %+v", proj)
 	}
-	if etag != lxdETag(t, []any{proj.Description, proj.Config}) {
+	if etag != daemontest.ETag(t, []any{proj.Description, proj.Config}) {
 		t.Fatalf("etag %s", etag)
 	}
 	def, _, err := d.Client.WithProject(p).GetProfile(ctx, "default")

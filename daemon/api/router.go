@@ -39,6 +39,10 @@ type Deps struct {
 	Profiles  ProfileService
 	Networks  NetworkService
 	Storage   StorageService
+	Images    ImageService
+	// Instances gives the per-instance I/O endpoints (exec, console,
+	// files, logs, metadata, templates) their instance.
+	Instances InstanceSource
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -70,6 +74,8 @@ func New(d Deps) http.Handler {
 			profileRoutes(r, d)
 			networkRoutes(r, d)
 			storageRoutes(r, d)
+			imageRoutes(r, d)
+			instanceIORoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

@@ -2,6 +2,9 @@ package daemontest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -46,4 +49,15 @@ func (d *Daemon) WaitOp(t testing.TB, r api.Response) api.Operation {
 		t.Fatal(err)
 	}
 	return op
+}
+
+// ETag computes LXD's ETag of v: hex(sha256(json(v) + "\n")).
+func ETag(t testing.TB, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(append(data, '\n'))
+	return hex.EncodeToString(sum[:])
 }

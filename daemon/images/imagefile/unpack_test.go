@@ -105,14 +105,18 @@ func TestUnpackRootfsLayout(t *testing.T) {
 	s.checkOutside(t)
 }
 
-// TestUnpackHostile runs one archive per attack class: each must fail with
-// a 400 and leave the outside sentinel untouched.
-func TestUnpackHostile(t *testing.T) {
-	tests := []struct {
-		name    string
-		entries func(outside string) []ent
-		opts    UnpackOpts
-	}{
+// hostileArchive is one attack class: an archive that extraction must
+// refuse with a 400.
+type hostileArchive struct {
+	name    string
+	entries func(outside string) []ent
+	opts    UnpackOpts
+}
+
+// hostileArchives lists one archive per attack class; Unpack and Check
+// must both refuse each.
+func hostileArchives() []hostileArchive {
+	return []hostileArchive{
 		{"dotdot", func(o string) []ent { return []ent{reg("rootfs/../../outside/pwned", "x")} }, UnpackOpts{}},
 		{"dotdot rootfs layout", func(o string) []ent { return []ent{reg("../outside/pwned", "x")} }, UnpackOpts{Layout: LayoutRootfs}},
 		{"dotdot dir", func(o string) []ent { return []ent{dir("rootfs/a/../../../outside/d/")} }, UnpackOpts{}},
@@ -190,6 +194,12 @@ func TestUnpackHostile(t *testing.T) {
 			return []ent{reg("f", "x"), reg("f/g", "y")}
 		}, UnpackOpts{Layout: LayoutRootfs}},
 	}
+}
+
+// TestUnpackHostile runs one archive per attack class: each must fail with
+// a 400 and leave the outside sentinel untouched.
+func TestUnpackHostile(t *testing.T) {
+	tests := hostileArchives()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSandbox(t)
