@@ -22,13 +22,7 @@ func deleteCommand(a *app) *cobra.Command {
 			if exit, err := checkArgs(cmd, args, 1, -1); exit {
 				return err
 			}
-			for _, arg := range args {
-				done, err := a.deleteOne(arg, force, interactive)
-				if err != nil || done {
-					return err
-				}
-			}
-			return nil
+			return a.deleteAll(args, force, interactive)
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the removal of running instances")
@@ -36,46 +30,73 @@ func deleteCommand(a *app) *cobra.Command {
 	return cmd
 }
 
-// deleteOne deletes an instance or snapshot. Like LXD's client, deleting
-// a snapshot ends the run (done=true): later arguments are ignored.
-func (a *app) deleteOne(arg string, force, interactive bool) (done bool, err error) {
-	remote, name, err := a.parseRemote(arg)
-	if err != nil {
-		return true, err
+// deleteTarget is one checked argument of `lxc delete`.
+type deleteTarget struct {
+	c    *client.Client
+	name string
+	inst *api.Instance // nil for snapshots
+}
+
+// deleteAll checks that every instance and snapshot exists, then deletes
+// them in order. Like LXD's client, deleting a snapshot ends the run:
+// later arguments are left alone.
+func (a *app) deleteAll(args []string, force, interactive bool) error {
+	targets := make([]deleteTarget, 0, len(args))
+	for _, arg := range args {
+		remote, name, err := a.parseRemote(arg)
+		if err != nil {
+			return err
+		}
+		c, err := a.connect(remote)
+		if err != nil {
+			return err
+		}
+		t := deleteTarget{c: c, name: name}
+		if inst, snap, ok := splitSnapshot(name); ok {
+			if _, _, err := getSnapshot(a.ctx, c, inst, snap); err != nil {
+				return fmt.Errorf("Failed checking instance snapshot exists \"%s:%s\": %w", remote, name, err)
+			}
+		} else if t.inst, _, err = getInstance(a.ctx, c, name); err != nil {
+			return fmt.Errorf("Failed checking instance exists \"%s:%s\": %w", remote, name, err)
+		}
+		targets = append(targets, t)
 	}
-	c, err := a.connect(remote)
-	if err != nil {
-		return true, err
-	}
-	if interactive {
-		if err := a.promptDelete(name); err != nil {
-			return true, err
+	for _, t := range targets {
+		if interactive {
+			if err := a.promptDelete(t.name); err != nil {
+				return err
+			}
+		}
+		if t.inst == nil {
+			inst, snap, _ := splitSnapshot(t.name)
+			return a.deleteAndWait(t.c, snapshotURL(inst, snap))
+		}
+		if err := a.deleteInstance(t, force); err != nil {
+			return err
 		}
 	}
-	if inst, snap, ok := splitSnapshot(name); ok {
-		return true, a.deleteAndWait(c, snapshotURL(inst, snap))
-	}
-	inst, _, err := getInstance(a.ctx, c, name)
-	if err != nil {
-		return true, err
-	}
-	if inst.StatusCode != 0 && inst.StatusCode != api.Stopped {
+	return nil
+}
+
+// deleteInstance deletes one instance, stopping it first with --force.
+func (a *app) deleteInstance(t deleteTarget, force bool) error {
+	if t.inst.StatusCode != 0 && t.inst.StatusCode != api.Stopped {
 		if !force {
-			return true, errors.New("The instance is currently running, stop it first or pass --force")
+			return errors.New("The instance is currently running, stop it first or pass --force")
 		}
-		op, err := stateAction(a.ctx, c, name, api.InstanceStatePut{Action: "stop", Timeout: -1, Force: true})
+		op, err := stateAction(a.ctx, t.c, t.name, api.InstanceStatePut{Action: "stop", Timeout: -1, Force: true})
 		if err == nil {
 			err = op.Wait(a.ctx)
 		}
 		if err != nil {
-			return true, fmt.Errorf("Stopping the instance failed: %s", err)
+			return fmt.Errorf("Stopping the instance failed: %s", err)
 		}
-		if inst.Ephemeral {
+		if t.inst.Ephemeral {
 			// The server deletes an ephemeral instance when it stops.
-			return false, nil
+			return nil
 		}
 	}
-	return false, a.deleteAndWait(c, instanceURL(name))
+	return a.deleteAndWait(t.c, instanceURL(t.name))
 }
 
 func (a *app) promptDelete(name string) error {

@@ -116,7 +116,7 @@ func (a *app) launch(args []string, f *createFlags) error {
 		return err
 	}
 	if err := a.waitOperation(c, op, ""); err != nil {
-		return fmt.Errorf("%w\nTry `lxc info --show-log %s` for more info", err, ref.pretty())
+		return fmt.Errorf("%w\nTry `lxc info --show-log %s:%s` for more info", err, ref.remote, ref.name)
 	}
 	if f.console != "" {
 		return a.console(c, ref.name, f.console)
@@ -124,17 +124,9 @@ func (a *app) launch(args []string, f *createFlags) error {
 	return nil
 }
 
-// instanceRef is an instance on a remote, as printed in hints.
+// instanceRef is an instance on a remote.
 type instanceRef struct {
 	remote, name string
-	explicit     bool // the remote was written on the command line
-}
-
-func (r instanceRef) pretty() string {
-	if r.explicit {
-		return r.remote + ":" + r.name
-	}
-	return r.name
 }
 
 // createInstance implements `lxc init`: it builds the InstancesPost from
@@ -214,7 +206,6 @@ func (a *app) parseCreateArgs(args []string, empty bool) (iremote, image string,
 		if ref.remote, ref.name, err = a.parseRemote(args[1]); err != nil {
 			return
 		}
-		ref.explicit = strings.Contains(args[1], ":")
 	}
 	if empty {
 		if len(args) > 1 {
@@ -222,7 +213,7 @@ func (a *app) parseCreateArgs(args []string, empty bool) (iremote, image string,
 			return
 		}
 		if len(args) == 1 {
-			ref.remote, ref.name, ref.explicit = iremote, image, strings.Contains(args[0], ":")
+			ref.remote, ref.name = iremote, image
 			iremote, image = "", ""
 		}
 	}

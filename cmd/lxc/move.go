@@ -96,7 +96,7 @@ func (a *app) move(args []string, f *copyFlags) error {
 	if err := a.copyInstance(args[0], dst, f, opts); err != nil {
 		return err
 	}
-	if _, err := a.deleteOne(args[0], true, false); err != nil {
+	if err := a.deleteAll(args[:1], true, false); err != nil {
 		return fmt.Errorf("Failed to delete original instance after copying it: %w", err)
 	}
 	return nil
