@@ -179,6 +179,12 @@ func (a *app) runExec(c *client.Client, name string, req api.InstanceExecPost, s
 		go func() {
 			defer output.Done()
 			recvStream(s.conns[fd], w)
+			if req.Interactive {
+				// The server ends the command's operation once the
+				// terminal's websocket is gone: hang up after its end
+				// marker, as LXD's client does.
+				s.conns[fd].Close()
+			}
 		}()
 	}
 	err = op.Wait(ctx)

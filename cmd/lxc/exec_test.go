@@ -181,6 +181,13 @@ func TestExecInteractiveFraming(t *testing.T) {
 		f.conns["0"].WriteMessage(websocket.BinaryMessage, []byte("$ "))
 		f.conns["0"].WriteMessage(websocket.BinaryMessage, []byte("bye\r\n"))
 		f.conns["0"].WriteMessage(websocket.TextMessage, nil)
+		// Like LXD, the operation only ends once the client hung up the
+		// terminal's websocket after the end marker.
+		for {
+			if _, _, err := f.conns["0"].ReadMessage(); err != nil {
+				break
+			}
+		}
 		f.finished <- 3
 	}()
 	req, err := a.execRequest([]string{"sh"}, &execFlags{mode: "interactive"})
