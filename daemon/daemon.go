@@ -60,6 +60,8 @@ type Daemon struct {
 	member   db.Member
 	handler  http.Handler
 	servers  *listeners
+	front    *frontHandler
+	cluster  *clustering
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -105,6 +107,22 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("Failed to load server certificate: %w", err)
 	}
+	if d.cluster, err = newClustering(d); err != nil {
+		return err
+	}
+	// A clustered member serves database traffic on its HTTPS listener, so
+	// the listener comes up before the database (see listenEarly).
+	d.front = newFrontHandler(d.cluster)
+	d.servers = newListeners(d.front, d.cert, d.log)
+	// The unix socket answers 503 until the API is up (or while the
+	// version gate holds this member).
+	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
+		return err
+	}
+	bound, err := d.listenEarly(ctx)
+	if err != nil {
+		return err
+	}
 	if err := d.openDatabase(ctx); err != nil {
 		return err
 	}
@@ -113,6 +131,9 @@ func (d *Daemon) start(ctx context.Context) error {
 	}
 	if d.trust, err = trust.New(ctx, d.db, d.path("server.ca"), d.path("server.crl")); err != nil {
 		return err
+	}
+	if kp := d.cluster.m.Transport.Certificate(); kp != nil {
+		d.trust.SetClusterCertificate(kp.Fingerprint)
 	}
 	d.hub = events.NewHub(1024)
 	logrus.AddHook(events.LogHook{Hub: d.hub})
@@ -128,17 +149,22 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err := d.buildServices(ctx); err != nil {
 		return err
 	}
+	d.cluster.registerResolvers()
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
-		Storage: d.storage, Images: d.images,
+		Storage: d.storage, Images: d.images, Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
 	})
-	d.servers = newListeners(d.handler, d.cert, d.log)
-	if err := d.servers.serveUnix(d.path("unix.socket"), d.cfg.Group); err != nil {
+	d.front.set(d.handler)
+	d.config.OnChange(d.cluster.guardAddress)
+	d.config.OnChange(d.servers.applyConfig)
+	if err := d.servers.applyConfig(ctx, bound, d.config.Snapshot()); err != nil {
 		return err
 	}
-	d.config.OnChange(d.servers.applyConfig)
-	return d.servers.applyConfig(ctx, config.NewSnapshot(nil), d.config.Snapshot())
+	if self, clustered := d.cluster.m.Self(); clustered {
+		return d.cluster.becomeClustered(ctx, self)
+	}
+	return nil
 }
 
 // snapshotTaskIntervalEnv is a hidden debug knob: the interval (a Go
@@ -163,12 +189,22 @@ func (d *Daemon) startStorage() error {
 	return d.storage.Start(d.ctx)
 }
 
-// openDatabase starts dqlite, migrates the schema and records this member.
+// openDatabase starts dqlite (standalone, or as a cluster member reached
+// through the HTTPS listener), migrates the schema and records this member.
 func (d *Daemon) openDatabase(ctx context.Context) error {
+	address := d.cluster.clusterAddress(localSnapshot(d.path("daemon.yaml")))
+	opts := db.Options{Log: d.log.WithField("component", "db")}
+	if address != "" {
+		opts = d.cluster.m.DatabaseOptions(canonicalAddress(address), nil)
+	}
 	var err error
-	d.db, err = db.Open(ctx, d.path("database"), db.Options{Log: d.log.WithField("component", "db")})
+	d.db, err = db.Open(ctx, d.path("database"), opts)
 	if err != nil {
 		return err
+	}
+	d.cluster.attach(d.db)
+	if address != "" {
+		return d.cluster.openMember(ctx, canonicalAddress(address))
 	}
 	if _, err := d.db.Migrate(ctx); err != nil {
 		return err
@@ -185,12 +221,14 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 				return err
 			}
 			d.member = m
+			d.cluster.m.SetSelf(m, false)
 			return nil
 		}
 		// Standalone: the only member is us. Clustering replaces this.
 		d.member = members[0]
 		d.member.SchemaVersion = db.SchemaVersion()
 		d.member.APIExtensions = len(d.envExtensions())
+		d.cluster.m.SetSelf(d.member, false)
 		return tx.UpdateMember(ctx, d.member)
 	})
 }
@@ -198,6 +236,9 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 // stop shuts every part down in reverse order of start.
 func (d *Daemon) stop(ctx context.Context) {
 	d.ready.Store(false)
+	if d.cluster != nil {
+		d.cluster.leave(ctx)
+	}
 	if d.servers != nil {
 		d.servers.closeAll()
 	}

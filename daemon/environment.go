@@ -50,11 +50,18 @@ func (d *Daemon) envExtensions() []string { return api.Extensions() }
 func (e *environment) Environment(ctx context.Context) api.ServerEnvironment {
 	addresses := listenAddresses(e.d.servers.address("https"))
 	storageNames, storageVersions := e.d.storage.UsedDrivers(ctx)
+	// A cluster member presents (and reports) the cluster certificate.
+	cert := e.d.servers.certificate()
+	clustered := e.d.cluster.Enabled()
+	serverName := e.hostname
+	if clustered {
+		serverName = e.d.cluster.Name()
+	}
 	return api.ServerEnvironment{
 		Addresses:               addresses,
 		Architectures:           hostArchitectures(),
-		Certificate:             string(e.d.cert.CertPEM),
-		CertificateFingerprint:  e.d.cert.Fingerprint,
+		Certificate:             string(cert.CertPEM),
+		CertificateFingerprint:  cert.Fingerprint,
 		Driver:                  "lxc",
 		DriverVersion:           lxcVersion(),
 		Firewall:                "nftables",
@@ -67,9 +74,9 @@ func (e *environment) Environment(ctx context.Context) api.ServerEnvironment {
 		OSVersion:               e.osVersion,
 		Project:                 "default",
 		Server:                  "lxd",
-		ServerClustered:         false,
+		ServerClustered:         clustered,
 		ServerEventMode:         "full-mesh",
-		ServerName:              e.hostname,
+		ServerName:              serverName,
 		ServerPid:               os.Getpid(),
 		ServerVersion:           serverVersion,
 		Storage:                 storageNames,

@@ -23,16 +23,31 @@ import (
 )
 
 // listeners owns the daemon's sockets: the unix socket, the HTTPS listener
-// (core.https_address, changed live) and the pprof listener
+// (core.https_address, changed live), a separate cluster listener when
+// cluster.https_address differs from it, and the pprof listener
 // (core.debug_address).
 type listeners struct {
 	handler http.Handler
-	cert    *tlsutil.KeyPair
 	log     *logrus.Entry
 
 	mu      sync.Mutex
-	servers map[string]*http.Server // by role: "unix", "https", "debug"
+	cert    *tlsutil.KeyPair        // presented over HTTPS; switched live when clustering
+	servers map[string]*http.Server // by role: "unix", "https", "cluster", "debug"
 	addrs   map[string]string
+}
+
+// setCertificate changes the certificate presented to new HTTPS
+// connections (the cluster certificate once clustered).
+func (l *listeners) setCertificate(kp *tlsutil.KeyPair) {
+	l.mu.Lock()
+	l.cert = kp
+	l.mu.Unlock()
+}
+
+func (l *listeners) certificate() *tlsutil.KeyPair {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cert
 }
 
 func newListeners(h http.Handler, cert *tlsutil.KeyPair, log *logrus.Entry) *listeners {
@@ -123,7 +138,7 @@ func (l *listeners) address(role string) string {
 }
 
 func (l *listeners) closeAll() {
-	for _, role := range []string{"https", "debug", "unix"} {
+	for _, role := range []string{"https", "cluster", "debug", "unix"} {
 		l.stop(role)
 	}
 }
@@ -135,7 +150,32 @@ func (l *listeners) applyConfig(ctx context.Context, old, next config.Snapshot) 
 	if err := l.rebind("https", old.Get("core.https_address"), next.Get("core.https_address"), l.listenHTTPS); err != nil {
 		return err
 	}
+	if err := l.rebind("cluster", separateClusterAddress(old), separateClusterAddress(next), l.listenCluster); err != nil {
+		return err
+	}
 	return l.rebind("debug", old.Get("core.debug_address"), next.Get("core.debug_address"), l.listenDebug)
+}
+
+// separateClusterAddress is cluster.https_address when the HTTPS listener
+// does not already cover it.
+func separateClusterAddress(s config.Snapshot) string {
+	cl := s.Get("cluster.https_address")
+	if cl == "" {
+		return ""
+	}
+	core := s.Get("core.https_address")
+	if core == "" {
+		return cl
+	}
+	ch, cp, err1 := net.SplitHostPort(canonicalAddress(core))
+	lh, lp, err2 := net.SplitHostPort(canonicalAddress(cl))
+	if err1 != nil || err2 != nil {
+		return cl
+	}
+	if cp == lp && (ch == lh || ch == "" || net.ParseIP(ch).IsUnspecified()) {
+		return ""
+	}
+	return cl
 }
 
 func (l *listeners) rebind(role, oldAddr, newAddr string, listen func(addr string) error) error {
@@ -157,13 +197,22 @@ func canonicalAddress(addr string) string {
 	return net.JoinHostPort(addr, "8443")
 }
 
-func (l *listeners) listenHTTPS(addr string) error {
+func (l *listeners) listenHTTPS(addr string) error { return l.listenTLS("https", addr) }
+
+func (l *listeners) listenCluster(addr string) error { return l.listenTLS("cluster", addr) }
+
+func (l *listeners) listenTLS(role, addr string) error {
 	addr = canonicalAddress(addr)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return lxdapi.BadRequest("cannot listen on https socket: %w", err)
 	}
-	l.start("https", ln.Addr().String(), tls.NewListener(ln, tlsutil.ServerConfig(l.cert)), l.handler)
+	cfg := tlsutil.ServerConfig(l.certificate())
+	cfg.Certificates = nil
+	cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		return &l.certificate().TLS, nil
+	}
+	l.start(role, ln.Addr().String(), tls.NewListener(ln, cfg), l.handler)
 	return nil
 }
 

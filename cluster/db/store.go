@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/canonical/go-dqlite/app"
@@ -33,15 +34,26 @@ type Options struct {
 	Accept chan net.Conn
 	// Voters and StandBys size the raft roles (defaults 3 and 2).
 	Voters, StandBys int
-	Log              *logrus.Entry
+	// RolesFrequency is how often the node refreshes its list of database
+	// nodes and, on the leader, adjusts roles (go-dqlite default 30s).
+	RolesFrequency time.Duration
+	// NetworkLatency tunes raft's heartbeat and election timeouts (3x and
+	// 15x it); 0 keeps dqlite's defaults (election after 3s).
+	NetworkLatency time.Duration
+	Log            *logrus.Entry
 }
 
-// Store is the cluster database.
+// Store is the cluster database. Its dqlite node can be restarted in place
+// (Restart) when the member bootstraps, joins or leaves a cluster: every
+// service keeps the same *Store.
 type Store struct {
-	app *app.App
-	db  *sql.DB
 	dir string
 	log *logrus.Entry
+
+	mu      sync.RWMutex
+	app     *app.App
+	db      *sql.DB
+	swapped chan struct{} // closed when a restart finishes
 }
 
 // Open starts (or restarts) the local dqlite node under dir, opens the "lxd"
@@ -50,12 +62,28 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 	if o.Log == nil {
 		o.Log = logrus.NewEntry(logrus.StandardLogger())
 	}
+	s := &Store{dir: dir, log: o.Log}
+	a, db, err := startNode(ctx, dir, o)
+	if err != nil {
+		return nil, err
+	}
+	s.app, s.db = a, db
+	return s, nil
+}
+
+// startNode starts the dqlite node under dir and opens the "lxd" database.
+func startNode(ctx context.Context, dir string, o Options) (*app.App, *sql.DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("Failed to create database directory: %w", err)
+		return nil, nil, fmt.Errorf("Failed to create database directory: %w", err)
 	}
 	addr, err := nodeAddress(dir, o.Address)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if o.Dial != nil && len(o.Join) == 0 {
+		if err := mergePeers(dir); err != nil {
+			return nil, nil, fmt.Errorf("Failed to update the database node list: %w", err)
+		}
 	}
 	opts := []app.Option{
 		app.WithAddress(addr),
@@ -73,32 +101,98 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 	if o.StandBys > 0 {
 		opts = append(opts, app.WithStandBys(o.StandBys))
 	}
+	if o.NetworkLatency > 0 {
+		opts = append(opts, app.WithNetworkLatency(o.NetworkLatency))
+	}
+	if o.RolesFrequency > 0 {
+		opts = append(opts, app.WithRolesAdjustmentFrequency(o.RolesFrequency))
+	}
 	a, err := app.New(dir, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("Failed to start database node: %w", err)
+		return nil, nil, fmt.Errorf("Failed to start database node: %w", err)
 	}
-	s := &Store{app: a, dir: dir, log: o.Log}
-	if err := s.open(ctx); err != nil {
+	db, err := openDB(ctx, a)
+	if err != nil {
 		_ = a.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return s, nil
+	return a, db, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+func openDB(ctx context.Context, a *app.App) (*sql.DB, error) {
 	readyCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if err := s.app.Ready(readyCtx); err != nil {
-		return fmt.Errorf("Database node not ready: %w", err)
+	if err := a.Ready(readyCtx); err != nil {
+		return nil, fmt.Errorf("Database node not ready: %w", err)
 	}
-	db, err := s.app.Open(ctx, "lxd")
+	db, err := a.Open(ctx, "lxd")
 	if err != nil {
-		return fmt.Errorf("Failed to open database: %w", err)
+		return nil, fmt.Errorf("Failed to open database: %w", err)
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s.db = db
-	return nil
+	return db, nil
+}
+
+// Restart stops the dqlite node, runs prepare on the stopped node's
+// directory (move it to a new address, or wipe it to join a cluster), and
+// starts it again with o. Transactions started meanwhile wait for the new
+// node (up to their retry window).
+func (s *Store) Restart(ctx context.Context, o Options, prepare func(dir string) error) error {
+	if o.Log == nil {
+		o.Log = s.log
+	}
+	s.mu.Lock()
+	oldApp, oldDB := s.app, s.db
+	s.app, s.db = nil, nil
+	s.swapped = make(chan struct{})
+	s.mu.Unlock()
+	if oldDB != nil {
+		_ = oldDB.Close()
+	}
+	if oldApp != nil {
+		if err := oldApp.Close(); err != nil {
+			s.log.WithError(err).Warn("Failed to stop database node")
+		}
+	}
+	var a *app.App
+	var db *sql.DB
+	err := prepare(s.dir)
+	if err == nil {
+		a, db, err = startNode(ctx, s.dir, o)
+	}
+	s.mu.Lock()
+	s.app, s.db = a, db
+	close(s.swapped)
+	s.mu.Unlock()
+	return err
+}
+
+// current returns the running node and database, waiting while a restart
+// is in progress.
+func (s *Store) current(ctx context.Context) (*app.App, *sql.DB, error) {
+	for {
+		s.mu.RLock()
+		a, db, swapped := s.app, s.db, s.swapped
+		s.mu.RUnlock()
+		if a != nil && db != nil {
+			return a, db, nil
+		}
+		if swapped == nil {
+			return nil, nil, api.Unavailable("Database is not running")
+		}
+		select {
+		case <-swapped:
+			s.mu.RLock()
+			failed := s.app == nil
+			s.mu.RUnlock()
+			if failed {
+				return nil, nil, api.Unavailable("Database is not running")
+			}
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
 }
 
 // nodeAddress returns the dqlite address to use: the one already recorded in
@@ -138,15 +232,24 @@ func dqliteLogger(l *logrus.Entry) client.LogFunc {
 	}
 }
 
-// App exposes the dqlite node for the cluster layer (roles, handover).
-func (s *Store) App() *app.App { return s.app }
+// App exposes the dqlite node for the cluster layer (roles, handover); nil
+// while a restart is in progress.
+func (s *Store) App() *app.App {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.app
+}
 
 // Dir is the database directory.
 func (s *Store) Dir() string { return s.dir }
 
 // Leader returns the address of the current raft leader.
 func (s *Store) Leader(ctx context.Context) (string, error) {
-	cli, err := s.app.Leader(ctx)
+	a, _, err := s.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	cli, err := a.Leader(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -164,13 +267,24 @@ func (s *Store) Leader(ctx context.Context) (string, error) {
 // Close stops the database node after handing over its raft roles when it
 // is part of a cluster.
 func (s *Store) Close(ctx context.Context) error {
-	if s.db != nil {
-		_ = s.db.Close()
+	s.mu.Lock()
+	a, db := s.app, s.db
+	s.app, s.db, s.swapped = nil, nil, nil
+	s.mu.Unlock()
+	if db != nil {
+		_ = db.Close()
 	}
-	return s.app.Close()
+	if a == nil {
+		return nil
+	}
+	return a.Close()
 }
 
 // Handover transfers leadership and voting rights to other members.
 func (s *Store) Handover(ctx context.Context) error {
-	return s.app.Handover(ctx)
+	a, _, err := s.current(ctx)
+	if err != nil {
+		return err
+	}
+	return a.Handover(ctx)
 }

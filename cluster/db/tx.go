@@ -52,7 +52,11 @@ func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 }
 
 func (s *Store) txOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	_, db, err := s.current(ctx)
+	if err != nil {
+		return err
+	}
+	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -81,7 +85,8 @@ func retryable(err error) bool {
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "not leader") ||
-		strings.Contains(msg, "leadership lost") || strings.Contains(msg, "no available dqlite leader")
+		strings.Contains(msg, "leadership lost") || strings.Contains(msg, "no available dqlite leader") ||
+		strings.Contains(msg, "sql: database is closed")
 }
 
 // isUnique reports whether err is a UNIQUE constraint violation.

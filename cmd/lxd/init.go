@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,7 +88,11 @@ func runInit(ctx context.Context, f *initFlags) error {
 		}
 		return applyPreseed(ctx, c, p)
 	}
-	return errors.New("Interactive mode is not available: use --auto, --preseed or --dump")
+	p, err := askClustering(newAsker(os.Stdin, os.Stdout))
+	if err != nil {
+		return err
+	}
+	return applyPreseed(ctx, c, p)
 }
 
 // autoPreseed builds what --auto applies, leaving existing objects alone.
@@ -140,16 +145,21 @@ func hasManaged(networks []map[string]any) bool {
 // applyPreseed applies each section in dependency order: server config,
 // pools, networks, projects, profiles. Existing objects are updated.
 func applyPreseed(ctx context.Context, c *client.Client, p preseed) error {
-	if p.Cluster != nil {
-		if enabled, _ := p.Cluster["enabled"].(bool); enabled {
-			return errors.New("Clustering is not available in this build yet")
-		}
+	cluster, err := clusterSection(p.Cluster)
+	if err != nil {
+		return err
+	}
+	if cluster != nil && isJoin(cluster) {
+		// A joiner's objects come from the cluster: only the cluster
+		// section applies.
+		return applyCluster(ctx, c, *cluster)
 	}
 	if len(p.Config) > 0 {
 		if err := c.PatchServer(ctx, api.ServerPut{Config: p.Config}, ""); err != nil {
 			return fmt.Errorf("Failed to update server configuration: %w", err)
 		}
 	}
+
 	sections := []struct {
 		path  string
 		items []map[string]any
@@ -165,6 +175,54 @@ func applyPreseed(ctx context.Context, c *client.Client, p preseed) error {
 				return err
 			}
 		}
+	}
+	if cluster != nil {
+		// Bootstrap last: the objects above become the cluster's.
+		return applyCluster(ctx, c, *cluster)
+	}
+	return nil
+}
+
+// clusterSection decodes the preseed's cluster section (nil when absent or
+// not enabled).
+func clusterSection(section map[string]any) (*api.ClusterPut, error) {
+	if section == nil {
+		return nil, nil
+	}
+	data, err := json.Marshal(section)
+	if err != nil {
+		return nil, err
+	}
+	var put api.ClusterPut
+	if err := json.Unmarshal(data, &put); err != nil {
+		return nil, fmt.Errorf("Invalid cluster section: %w", err)
+	}
+	if !put.Enabled {
+		return nil, nil
+	}
+	if put.ServerName == "" {
+		return nil, errors.New("The cluster section needs a server_name")
+	}
+	return &put, nil
+}
+
+func isJoin(put *api.ClusterPut) bool { return put.ClusterToken != "" || put.ClusterAddress != "" }
+
+// applyCluster bootstraps or joins a cluster (PUT /1.0/cluster) and waits
+// for it.
+func applyCluster(ctx context.Context, c *client.Client, put api.ClusterPut) error {
+	if put.MemberConfig == nil {
+		put.MemberConfig = []api.ClusterMemberConfigKey{}
+	}
+	op, err := c.Do(ctx, http.MethodPut, "/1.0/cluster", put, "")
+	if err == nil && op != nil {
+		err = op.Wait(ctx)
+	}
+	if err != nil {
+		if isJoin(&put) {
+			return fmt.Errorf("Failed to join cluster: %w", err)
+		}
+		return fmt.Errorf("Failed to enable clustering: %w", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/lxdng/lxd/daemon/events"
+	"github.com/lxdng/lxd/daemon/request"
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/logctx"
 )
@@ -49,7 +50,9 @@ func (e eventHandlers) stream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	filter := events.Filter{Types: types, AllProjects: allProjects(r)}
+	// Another member following our events (eventsync) gets only ours, so
+	// that members never echo each other's events.
+	filter := events.Filter{Types: types, AllProjects: allProjects(r), LocalOnly: request.From(r.Context()).ClusterPeer}
 	if !filter.AllProjects {
 		if filter.Project, err = projectParam(r); err != nil {
 			return err

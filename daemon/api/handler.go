@@ -19,6 +19,7 @@ const (
 	adminOnly                 // trusted and not restricted
 	untrusted                 // anyone; the handler limits what untrusted callers see
 	localOnly                 // the unix socket only
+	clusterPeer               // another member (cluster certificate)
 )
 
 // h adapts a handlerFunc with an access rule.
@@ -39,6 +40,8 @@ func allowed(a access, who *request.Requestor) error {
 	switch a {
 	case untrusted:
 		return nil
+	case clusterPeer:
+		return clusterPeerOnly(who)
 	case localOnly:
 		if who.Protocol != request.ProtocolUnix {
 			return api.Forbidden("not authorized")

@@ -49,7 +49,7 @@ var profileValidationCases = []struct {
 	{"hotplug", `{"devices":{"x":{"type":"unix-hotplug"}}}`, 400, `Device validation failed for "x": Unix hotplug devices require a vendorid or a productid`},
 	{"usb id", `{"devices":{"x":{"type":"usb","vendorid":"zzzz"}}}`, 400, `Device validation failed for "x": Invalid value for device option "vendorid": Invalid value, must be four lower case hex characters`},
 	{"pci", `{"devices":{"x":{"type":"pci"}}}`, 400, `Device validation failed for "x": Failed to validate config: Invalid value for device option "address": Invalid PCI address`},
-	{"proxy listen", `{"devices":{"x":{"type":"proxy"}}}`, 400, `Device validation failed for "x": Invalid value for device option "listen": Unknown protocol type ""`},
+	{"proxy listen", `{"devices":{"x":{"type":"proxy"}}}`, 400, `Device validation failed for "x": Invalid value for device option "listen": Unknown protocol type ""|Device validation failed for "x": Invalid value for device option "connect": Unknown protocol type ""`},
 	{"proxy port", `{"devices":{"x":{"type":"proxy","listen":"tcp:127.0.0.1:abc","connect":"tcp:127.0.0.1:80"}}}`, 400, `Device validation failed for "x": Invalid value for device option "listen": strconv.ParseInt: parsing "abc": invalid syntax`},
 	{"proxy nat", `{"devices":{"x":{"type":"proxy","listen":"tcp:127.0.0.1:80","connect":"tcp:127.0.0.1:80","nat":"true","proxy_protocol":"true"}}}`, 400, `Device validation failed for "x": The PROXY header can only be sent to tcp servers in non-nat mode`},
 	{"proxy ok", `{"devices":{"x":{"type":"proxy","listen":"tcp:0.0.0.0:80-82","connect":"tcp:127.0.0.1:80","bind":"host"},"y":{"type":"proxy","listen":"unix:/tmp/s","connect":"udp:[::1]:53"}}}`, 201, ""},

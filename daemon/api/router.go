@@ -43,6 +43,9 @@ type Deps struct {
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource
+	// Cluster, when set, serves /1.0/cluster and the members' internal
+	// endpoints.
+	Cluster ClusterService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -60,7 +63,10 @@ func New(d Deps) http.Handler {
 		return api.NotImplemented("not implemented")
 	}))
 	r.Get("/", h(untrusted, func(w http.ResponseWriter, r *http.Request) error { return renderSync(w, []string{"/1.0"}, nil) }))
-	r.Route("/internal", func(r chi.Router) { internalRoutes(r, d) })
+	r.Route("/internal", func(r chi.Router) {
+		internalRoutes(r, d)
+		clusterInternalRoutes(r, d)
+	})
 	r.Group(func(r chi.Router) {
 		if d.Forward != nil {
 			r.Use(d.Forward)
@@ -76,6 +82,7 @@ func New(d Deps) http.Handler {
 			storageRoutes(r, d)
 			imageRoutes(r, d)
 			instanceIORoutes(r, d)
+			clusterRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

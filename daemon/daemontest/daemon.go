@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -37,6 +38,7 @@ type Daemon struct {
 	cmd     *exec.Cmd
 	logPath string
 	quiet   bool
+	env     []string // extra environment of the daemon process
 	t       testing.TB
 }
 
@@ -90,6 +92,9 @@ type Options struct {
 	Setup func(dir string)
 	// Quiet runs the daemon without --debug.
 	Quiet bool
+	// Env is added to the daemon's environment (e.g. a short cluster
+	// heartbeat interval).
+	Env []string
 }
 
 // Start runs our daemon in a temporary LXD_DIR and stops it at cleanup.
@@ -114,7 +119,7 @@ func StartWith(t testing.TB, o Options) *Daemon {
 	if err := os.Chmod(base, 0o711); err != nil {
 		t.Fatal(err)
 	}
-	d := &Daemon{Kind: o.Kind, Dir: filepath.Join(base, "lxd"), ConfDir: filepath.Join(base, "conf"), t: t, quiet: o.Quiet}
+	d := &Daemon{Kind: o.Kind, Dir: filepath.Join(base, "lxd"), ConfDir: filepath.Join(base, "conf"), env: o.Env, t: t, quiet: o.Quiet}
 	for _, dir := range []string{d.Dir, d.ConfDir} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			t.Fatal(err)
@@ -136,34 +141,36 @@ func StartWith(t testing.TB, o Options) *Daemon {
 
 func (d *Daemon) launch() {
 	t := d.t
-	bin := ""
-	switch d.Kind {
-	case Ours:
-		bin = Binary(t, "lxd")
-	case Reference:
-		bin = require(t, "lxd", "lxd")
-		if _, err := os.Stat("/usr/bin/lxd"); err == nil {
-			bin = "/usr/bin/lxd"
-		}
-	}
 	d.logPath = filepath.Join(filepath.Dir(d.Dir), "lxd.log")
 	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
+	d.cmd = d.command(logf)
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", d.cmd.Path, err)
+	}
+	d.waitReady(60 * time.Second)
+}
+
+// command builds the daemon's command line, logging to logf.
+func (d *Daemon) command(logf *os.File) *exec.Cmd {
+	bin := "/usr/bin/lxd"
+	if d.Kind == Ours {
+		bin = Binary(d.t, "lxd")
+	} else if _, err := os.Stat(bin); err != nil {
+		bin = require(d.t, "lxd", "lxd")
+	}
 	args := []string{"--group", "root", "--debug"}
 	if d.quiet {
 		args = args[:2]
 	}
-	d.cmd = exec.Command(bin, args...)
-	d.cmd.Env = append(os.Environ(), "LXD_DIR="+d.Dir)
-	d.cmd.Stdout, d.cmd.Stderr = logf, logf
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	d.waitReady(60 * time.Second)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append(os.Environ(), "LXD_DIR="+d.Dir), d.env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
 }
 
 func (d *Daemon) waitReady(timeout time.Duration) {
@@ -197,6 +204,12 @@ func (d *Daemon) Stop() {
 	}
 	done := make(chan struct{})
 	go func() { _ = d.cmd.Wait(); close(done) }()
+	start := time.Now()
+	defer func() {
+		if took := time.Since(start); took > 3*time.Second {
+			d.t.Logf("%s took %s to stop", d, took.Round(time.Millisecond))
+		}
+	}()
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
@@ -231,8 +244,12 @@ func (d *Daemon) dumpLog() {
 		return
 	}
 	lines := strings.Split(string(data), "\n")
-	if len(lines) > 80 {
-		lines = lines[len(lines)-80:]
+	keep := 80
+	if n, err := strconv.Atoi(os.Getenv("LXDNG_TEST_LOG_LINES")); err == nil && n > 0 {
+		keep = n
+	}
+	if len(lines) > keep {
+		lines = lines[len(lines)-keep:]
 	}
 	for i, l := range lines {
 		if len(l) > 400 {

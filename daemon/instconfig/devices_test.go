@@ -123,8 +123,14 @@ func TestValidateProxy(t *testing.T) {
 			`Invalid value for device option "security.uid": Invalid value for a UNIX ID`},
 		{"nat bad", dev{"listen": "tcp:127.0.0.1:80", "connect": "tcp:127.0.0.1:80", "nat": "x"},
 			`Invalid value for device option "nat": Invalid value for a boolean "x"`},
-		{"huge range", dev{"listen": "tcp:127.0.0.1:1-999999", "connect": "tcp:127.0.0.1:80"},
-			`Invalid value for device option "listen": Invalid port range "1-999999"`},
+		{"huge range", dev{"listen": "tcp:127.0.0.1:1-999999", "connect": "tcp:127.0.0.1:80"}, ""},
+		{"reverse range", dev{"listen": "tcp:127.0.0.1:82-80", "connect": "tcp:127.0.0.1:80"},
+			`Invalid value for device option "listen": End port should be higher than start port`},
+		{"legacy bind", dev{"listen": "tcp:127.0.0.1:80", "connect": "tcp:127.0.0.1:80", "bind": "container"}, ""},
+		{"mode on tcp", dev{"listen": "tcp:127.0.0.1:80", "connect": "tcp:127.0.0.1:80", "mode": "0600"},
+			"Only proxy devices for non-abstract unix sockets can carry uid, gid, or mode properties"},
+		{"nat wildcard", dev{"listen": "tcp:0.0.0.0:80", "connect": "tcp:10.0.0.2:80", "nat": "true"},
+			`Cannot listen on wildcard address "0.0.0.0" when in nat mode`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,14 +148,27 @@ func TestValidateProxy(t *testing.T) {
 	}
 }
 
-func TestParseProxyAddress(t *testing.T) {
-	a, err := ParseProxyAddress("udp:[::1]:53-55,60")
-	if err != nil {
-		t.Fatal(err)
+func TestValidateProxyInstance(t *testing.T) {
+	nat := dev{"type": "proxy", "listen": "tcp:10.0.0.1:80", "connect": "tcp:10.0.0.2:80", "nat": "true"}
+	plain := dev{"type": "proxy", "listen": "tcp:10.0.0.1:80", "connect": "tcp:10.0.0.2:80"}
+	tests := []struct {
+		name    string
+		d       dev
+		o       DeviceOpts
+		wantErr string
+	}{
+		{"vm nat", nat, DeviceOpts{Type: TypeVM}, ""},
+		{"vm forwarder", plain, DeviceOpts{Type: TypeVM}, "Only NAT mode is supported for proxies on VM instances"},
+		{"networks feature", nat, DeviceOpts{Type: TypeContainer, NetworkProject: "p1"}, "NAT mode cannot be used in projects that have the networks feature"},
+		{"default networks", nat, DeviceOpts{Type: TypeContainer, NetworkProject: "default"}, ""},
 	}
-	want := ProxyAddress{Protocol: "udp", Host: "::1", Ports: []uint64{53, 54, 55, 60}}
-	if !reflect.DeepEqual(a, want) {
-		t.Fatalf("got %+v, want %+v", a, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validateProxy(context.Background(), "x", tt.d, nil, tt.o)
+			if (err == nil) != (tt.wantErr == "") || (err != nil && err.Error() != tt.wantErr) {
+				t.Fatalf("got %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 

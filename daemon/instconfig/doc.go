@@ -9,5 +9,6 @@
 // functions in DeviceOpts, so the NIC table of drivers/network/nic can be
 // plugged in by the daemon.
 //
-// It imports shared/* only.
+// It imports shared/* and drivers/instance/proxy/proxyconf (the proxy
+// device's address syntax and key rules: pure, standard library only).
 package instconfig

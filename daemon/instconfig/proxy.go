@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
-	"strings"
 
+	"github.com/lxdng/lxd/drivers/instance/proxy/proxyconf"
 	"github.com/lxdng/lxd/shared/config"
 )
 
@@ -18,68 +16,24 @@ var proxyKeys = ownerKeys.Merge(config.Schema{
 	"bind":           {Default: "host", Validate: isProxyBind, Help: "Which side to bind on (host/instance)"},
 	"nat":            boolKey("false", "Whether to optimize proxying via NAT (requires that the instance NIC has a static IP address)"),
 	"proxy_protocol": boolKey("false", "Whether to use the HAProxy PROXY protocol to transmit sender information"),
+	"uid":            {Type: config.Int, Validate: isUnixID, Help: "UID of the owner of the listening Unix socket"},
+	"gid":            {Type: config.Int, Validate: isUnixID, Help: "GID of the owner of the listening Unix socket"},
+	"mode":           {Default: "0644", Validate: isFileMode, Help: "Mode for the listening Unix socket"},
 	"security.uid":   {Type: config.Int, Default: "0", Validate: isUnixID, Help: "What UID to drop privilege to"},
 	"security.gid":   {Type: config.Int, Default: "0", Validate: isUnixID, Help: "What GID to drop privilege to"},
 })
 
-// ProxyAddress is a parsed listen or connect value.
-type ProxyAddress struct {
-	Protocol string   // tcp, udp or unix
-	Host     string   // IP or name (tcp/udp), socket path (unix, "@" prefix for abstract)
-	Ports    []uint64 // each port of the ranges and lists, in order
-}
-
-// ParseProxyAddress parses "tcp:127.0.0.1:80", "udp:[::1]:53-55,60" or
-// "unix:/run/s.sock", with LXD's error texts.
-func ParseProxyAddress(v string) (ProxyAddress, error) {
-	proto, rest, _ := strings.Cut(v, ":")
-	switch proto {
-	case "unix":
-		return ProxyAddress{Protocol: proto, Host: rest}, nil
-	case "tcp", "udp":
-	default:
-		return ProxyAddress{}, fmt.Errorf("Unknown protocol type %q", proto)
-	}
-	host, portSpec, err := net.SplitHostPort(rest)
-	if err != nil {
-		return ProxyAddress{}, err
-	}
-	out := ProxyAddress{Protocol: proto, Host: host}
-	for _, part := range strings.Split(portSpec, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		first, err := strconv.ParseInt(lo, 10, 64)
-		if err != nil {
-			return ProxyAddress{}, err
-		}
-		last := first
-		if isRange {
-			if last, err = strconv.ParseInt(hi, 10, 64); err != nil {
-				return ProxyAddress{}, err
-			}
-		}
-		if last-first > 65535 {
-			return ProxyAddress{}, fmt.Errorf("Invalid port range %q", part)
-		}
-		for p := first; p <= last; p++ {
-			out.Ports = append(out.Ports, uint64(p))
-		}
-	}
-	return out, nil
-}
-
 func isProxyAddress(v string) error {
-	_, err := ParseProxyAddress(v)
+	_, err := proxyconf.ParseAddress(v)
 	return err
 }
 
 func isProxyBind(v string) error {
-	if v != "host" && v != "instance" {
-		return errors.New(`Invalid binding side given. Must be "host" or "instance"`)
-	}
-	return nil
+	_, err := proxyconf.NormalizeBind(v)
+	return err
 }
 
-func validateProxy(_ context.Context, _ string, dev map[string]string, _ Devices, _ DeviceOpts) error {
+func validateProxy(_ context.Context, _ string, dev map[string]string, _ Devices, o DeviceOpts) error {
 	// listen and connect are checked even when absent, as LXD does, which
 	// reports them as an unknown (empty) protocol.
 	for _, k := range []string{"listen", "connect"} {
@@ -90,13 +44,14 @@ func validateProxy(_ context.Context, _ string, dev map[string]string, _ Devices
 	if err := checkKeys(proxyKeys, nil, dev); err != nil {
 		return err
 	}
-	listen, _ := ParseProxyAddress(dev["listen"])
-	connect, _ := ParseProxyAddress(dev["connect"])
-	if len(connect.Ports) > 1 && len(connect.Ports) > len(listen.Ports) {
-		return errors.New("Mismatch between listen port(s) and connect port(s) count")
+	nat := proxyconf.IsTrue(dev["nat"])
+	if o.Type == TypeVM && !nat {
+		return errors.New("Only NAT mode is supported for proxies on VM instances")
 	}
-	if config.ParseBool(dev["nat"]) && config.ParseBool(dev["proxy_protocol"]) {
-		return errors.New("The PROXY header can only be sent to tcp servers in non-nat mode")
+	// Instances of a project with its own networks (features.networks)
+	// may sit on networks whose instances the host cannot reach directly.
+	if nat && !o.Profile && o.NetworkProject != "" && o.NetworkProject != "default" {
+		return errors.New("NAT mode cannot be used in projects that have the networks feature")
 	}
-	return nil
+	return proxyconf.ValidateConfig(dev)
 }

@@ -94,6 +94,19 @@ var ExtensionList = []Extension{
 	{"image_source_project", "TestImageProjects"},
 	{"images_target_project", "TestImageProjects"},
 	{"image_types", "TestImageVM"},
+	{"clustering", "TestClusterFormation"},
+	{"clustering_join", "TestClusterJoinPreseed"},
+	{"clustering_server_address", "TestClusterJoinPreseed"},
+	{"clustering_roles", "TestClusterFormation"},
+	{"clustering_architecture", "TestClusterFormation"},
+	{"database_leader", "TestClusterFormation"},
+	{"clustering_join_token", "TestClusterFormation"},
+	{"cluster_join_token_expiry", "TestClusterJoinRefusals"},
+	{"clustering_edit_roles", "TestClusterMemberEdit"},
+	{"clustering_failure_domains", "TestClusterMemberEdit"},
+	{"clustering_description", "TestClusterMemberEdit"},
+	{"clustering_config", "TestClusterMemberEdit"},
+	{"clustering_update_cert", "TestClusterUpdateCertificate"},
 }
 
 // Extensions returns the extension names for GET /1.0.

@@ -1,0 +1,84 @@
+//go:build integration
+
+package daemon_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lxdng/lxd/cluster/token"
+	"github.com/lxdng/lxd/daemon/daemontest"
+	"github.com/lxdng/lxd/shared/api"
+)
+
+// TestClusterJoinRefusals: bad joins and removals fail with a clear error
+// and leave the cluster as it was.
+func TestClusterJoinRefusals(t *testing.T) {
+	c := daemontest.Cluster(t, 1)
+	m1 := c.Members[0]
+	ctx := context.Background()
+	newJoiner := func(name string) *daemontest.Member {
+		return &daemontest.Member{Daemon: daemontest.StartWith(t, daemontest.Options{Env: []string{daemontest.HeartbeatEnv}}),
+			Name: name, Address: daemontest.NextAddress(t)}
+	}
+	join := func(m *daemontest.Member, put api.ClusterPut) error {
+		op, err := m.Client.Do(ctx, http.MethodPut, "/1.0/cluster", put, "")
+		if err == nil {
+			err = op.Wait(ctx)
+		}
+		return err
+	}
+	expect := func(what string, err error, status int, text string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), text) || (status != 0 && api.StatusOf(err) != status) {
+			t.Fatalf("%s: got %v (status %d), want %d containing %q", what, err, api.StatusOf(err), status, text)
+		}
+		waitMembers(t, m1, len(c.Members))
+	}
+
+	r := m1.LXC(t, "cluster", "remove", "m1")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Member is the only member in the cluster") {
+		t.Fatalf("removing the last voter: exit %d: %s", r.ExitCode, r.Stderr)
+	}
+
+	j1, j2 := newJoiner("j1"), newJoiner("j2")
+	// Expired token.
+	m1.MustLXC(t, "config", "set", "cluster.join_token_expiry", "1S")
+	expired := c.Token(t, "j1")
+	m1.MustLXC(t, "config", "unset", "cluster.join_token_expiry")
+	time.Sleep(1100 * time.Millisecond)
+	expect("expired token", join(j1, c.JoinPut(t, j1, expired)), http.StatusBadRequest, "The cluster join token has expired")
+
+	// Wrong fingerprint: the joiner checks the certificate it is shown.
+	tok, _ := token.Decode(c.Token(t, "j1"))
+	tok.Fingerprint = strings.Repeat("ab", 32)
+	put := c.JoinPut(t, j1, token.Encode(tok))
+	put.ClusterCertificate = ""
+	expect("wrong fingerprint", join(j1, put), 0, "Certificate fingerprint mismatch between join token and cluster member")
+
+	// Name clash.
+	expect("name clash", join(j1, c.JoinPut(t, &daemontest.Member{Daemon: j1.Daemon, Name: "m1", Address: j1.Address},
+		c.Token(t, "m1"))), 0, "The cluster already has a member with name: m1")
+
+	// A joiner with objects of its own.
+	runSQL(t, j2, "INSERT INTO profiles (project_id, name) VALUES (1, 'mine')")
+	expect("joiner with a profile", join(j2, c.JoinPut(t, j2, c.Token(t, "j2"))), http.StatusBadRequest,
+		"This server can't join a cluster because it isn't empty: it has profiles mine")
+	runSQL(t, j2, "DELETE FROM profiles WHERE name = 'mine'")
+
+	// A token works once.
+	good := c.Token(t, "j1")
+	if err := join(j1, c.JoinPut(t, j1, good)); err != nil {
+		t.Fatal(err)
+	}
+	c.Members = append(c.Members, j1)
+	waitMembers(t, m1, 2)
+	expect("reused token", join(j2, c.JoinPut(t, &daemontest.Member{Daemon: j2.Daemon, Name: "j1", Address: j2.Address}, good)),
+		http.StatusForbidden, "No matching cluster join token found")
+	if srv, _, err := j2.Client.GetServer(ctx); err != nil || srv.Environment.ServerClustered {
+		t.Fatalf("refused joiner is clustered: %v", err)
+	}
+}
