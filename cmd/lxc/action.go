@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // actionFlags are the flags of start/stop/restart/pause.
@@ -83,9 +85,15 @@ func actionCommand(a *app, s actionSpec) *cobra.Command {
 func (a *app) runAction(cmd *cobra.Command, action string, args []string, f *actionFlags) error {
 	var names []string
 	if f.all {
+		if f.console != "" {
+			return errors.New("--console can't be used with --all")
+		}
 		var err error
-		if names, err = a.allInstancesFor(action, args); err != nil {
+		if names, err = a.allInstancesFor(action, args, f); err != nil {
 			return err
+		}
+		if len(names) == 0 {
+			return nil
 		}
 	} else {
 		if exit, err := checkArgs(cmd, args, 1, -1); exit {
@@ -94,9 +102,6 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f *act
 		names = args
 	}
 	if f.console != "" {
-		if f.all {
-			return errors.New("--console can't be used with --all")
-		}
 		if len(names) != 1 {
 			return errors.New("--console only works with a single instance")
 		}
@@ -131,9 +136,11 @@ func (a *app) runAction(cmd *cobra.Command, action string, args []string, f *act
 	return nil
 }
 
-// allInstancesFor lists "<remote>:<name>" for --all, skipping instances
+// allInstancesFor handles --all per remote: one bulk PUT /1.0/instances
+// where the server has instance_bulk_state_change (as LXD's client does),
+// else it lists "<remote>:<name>" to act on one by one, skipping instances
 // already in the wanted state for start and stop.
-func (a *app) allInstancesFor(action string, args []string) ([]string, error) {
+func (a *app) allInstancesFor(action string, args []string, f *actionFlags) ([]string, error) {
 	if len(args) == 0 {
 		args = []string{a.conf.DefaultRemote + ":"}
 	}
@@ -146,6 +153,12 @@ func (a *app) allInstancesFor(action string, args []string) ([]string, error) {
 		c, err := a.connect(remote)
 		if err != nil {
 			return nil, err
+		}
+		if hasExtension(a, c, "instance_bulk_state_change") {
+			if err := a.bulkAction(c, action, f); err != nil {
+				return nil, fmt.Errorf("%s: %w", remote, err)
+			}
+			continue
 		}
 		var insts []api.Instance
 		if _, err := c.Get(a.ctx, "/1.0/instances?recursion=1", &insts); err != nil {
@@ -205,4 +218,18 @@ func (a *app) doAction(action, arg string, f *actionFlags) error {
 		return a.console(c, name, f.console)
 	}
 	return nil
+}
+
+// bulkAction changes the state of every instance of the project at once.
+func (a *app) bulkAction(c *client.Client, action string, f *actionFlags) error {
+	req := api.InstanceStatePut{Action: action, Timeout: f.timeout, Force: f.force,
+		Stateful: action == "stop" && f.stateful}
+	if action == "pause" {
+		req.Action = "freeze"
+	}
+	op, err := c.Do(a.ctx, http.MethodPut, "/1.0/instances", map[string]any{"state": req}, "")
+	if err != nil {
+		return err
+	}
+	return a.waitOperation(c, op, "")
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // configCommand is `lxc config`: server configuration here; the instance
-// forms go through the hooks in instance_hooks.go; trust is in trust.go.
+// forms are in instance_config.go; trust is in trust.go.
 func configCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",

@@ -296,7 +296,10 @@ func (a *app) sendCopy(src, dst *client.Client, sameServer bool, req api.Instanc
 		}
 		return dst.Do(a.ctx, http.MethodPost, "/1.0/instances", req, "")
 	}
-	if f.mode != "pull" {
+	if f.mode == "push" || f.mode == "relay" {
+		if _, _, err := a.serverEndpoint(dst); err != nil {
+			return nil, errors.New("The target server isn't listening on the network")
+		}
 		return nil, fmt.Errorf("Transfer mode %q isn't supported by this client yet", f.mode)
 	}
 	return a.pullMigration(src, dst, req)

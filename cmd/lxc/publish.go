@@ -175,6 +175,9 @@ func (a *app) publishElsewhere(src *client.Client, dstRemote, fp string, public 
 	if err != nil {
 		return nil, err
 	}
+	if sameServer(a, src, dst) {
+		return nil, errSameServer
+	}
 	defer func() {
 		if op, err := src.DeleteImage(a.ctx, fp); err == nil && op != nil {
 			_ = op.Wait(a.ctx)
@@ -188,4 +191,12 @@ func (a *app) publishElsewhere(src *client.Client, dstRemote, fp string, public 
 		return nil, err
 	}
 	return dst, nil
+}
+
+// sameServer reports whether two remotes reach the same daemon (same
+// server certificate).
+func sameServer(a *app, x, y *client.Client) bool {
+	sx, _, err1 := x.GetServer(a.ctx)
+	sy, _, err2 := y.GetServer(a.ctx)
+	return err1 == nil && err2 == nil && sx.Environment.CertificateFingerprint == sy.Environment.CertificateFingerprint
 }
