@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -32,6 +33,9 @@ running state, including process memory state, TCP connections, ...`,
 			req := api.InstanceSnapshotsPost{Stateful: stateful}
 			if len(args) == 2 {
 				req.Name = args[1]
+			}
+			if noExpiry && !hasExtension(a, c, "snapshot_expiry_creation") {
+				return errors.New(`The server is missing the required "snapshot_expiry_creation" API extension`)
 			}
 			if noExpiry {
 				// The zero time means "never expires", overriding snapshots.expiry.
