@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/lxdng/lxd/shared/config"
 )
@@ -109,9 +110,20 @@ var networkNICType = map[string]string{
 
 func allNICKeys() config.Schema {
 	out := config.Schema{}
-	for _, s := range nicSchemas {
-		out = out.Merge(s)
+	for _, t := range NICTypes() {
+		out = out.Merge(nicSchemas[t])
 	}
+	return out
+}
+
+// NICTypes lists the nictypes with a key table, sorted, so merged tables and
+// generated docs come out the same on every run.
+func NICTypes() []string {
+	out := make([]string, 0, len(nicSchemas))
+	for t := range nicSchemas {
+		out = append(out, t)
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -5,11 +5,11 @@ import (
 	"github.com/lxdng/lxd/daemon/instconfig"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/drivers/instance/lxc"
-	"github.com/lxdng/lxd/drivers/storage/btrfs"
-	"github.com/lxdng/lxd/drivers/storage/dir"
 	"github.com/lxdng/lxd/drivers/network/bridge"
 	"github.com/lxdng/lxd/drivers/network/macvlan"
 	"github.com/lxdng/lxd/drivers/network/physical"
+	"github.com/lxdng/lxd/drivers/storage/btrfs"
+	"github.com/lxdng/lxd/drivers/storage/dir"
 	schema "github.com/lxdng/lxd/shared/config"
 )
 
@@ -63,6 +63,10 @@ func moreTables(m map[string]page) {
 	}
 	devices := schema.Schema{}
 	for _, t := range instconfig.DeviceTypes() {
+		if t == "nic" {
+			addNICKeys(devices)
+			continue
+		}
 		if keys, ok := instconfig.DeviceKeys(t); ok {
 			for k, v := range keys {
 				v.Help = "(" + t + ") " + v.Help
@@ -87,6 +91,19 @@ func moreTables(m map[string]page) {
 			title: "Storage volume keys (" + name + ")",
 			intro: "Set with `lxc storage volume create <pool> <volume> key=value` or `lxc storage volume set`.",
 			keys:  keys,
+		}
+	}
+}
+
+// addNICKeys lists NIC keys per nictype: the same key means different things
+// on different nictypes (ipv4.address is a DHCP reservation when bridged, a
+// static address when routed).
+func addNICKeys(devices schema.Schema) {
+	for _, nictype := range instconfig.NICTypes() {
+		keys, _ := instconfig.NICKeys(nictype)
+		for k, v := range keys {
+			v.Help = "(nic, nictype " + nictype + ") " + v.Help
+			devices["nic ("+nictype+"): "+k] = v
 		}
 	}
 }
