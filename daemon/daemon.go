@@ -18,6 +18,7 @@ import (
 	"github.com/lxdng/lxd/daemon/config"
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/images"
+	"github.com/lxdng/lxd/daemon/migration"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/profiles"
@@ -55,13 +56,15 @@ type Daemon struct {
 	network  *netsvc.Service
 	storage  *storage.Service
 	images   *images.Service
-	cert     *tlsutil.KeyPair
-	env      *environment
-	member   db.Member
-	handler  http.Handler
-	servers  *listeners
-	front    *frontHandler
-	cluster  *clustering
+	// migration moves volumes and instances between servers and members.
+	migration *migration.Service
+	cert      *tlsutil.KeyPair
+	env       *environment
+	member    db.Member
+	handler   http.Handler
+	servers   *listeners
+	front     *frontHandler
+	cluster   *clustering
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -154,6 +157,7 @@ func (d *Daemon) start(ctx context.Context) error {
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 		Storage: d.storage, Images: d.images, Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
+		Migration: d.startMigration(),
 	})
 	d.front.set(d.handler)
 	d.config.OnChange(d.cluster.guardAddress)

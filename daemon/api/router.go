@@ -40,6 +40,9 @@ type Deps struct {
 	Networks  NetworkService
 	Storage   StorageService
 	Images    ImageService
+	// Migration, when set, serves the migration sources and targets of
+	// custom volumes (and instances).
+	Migration MigrationService
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource

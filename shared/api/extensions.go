@@ -107,6 +107,8 @@ var ExtensionList = []Extension{
 	{"clustering_description", "TestClusterMemberEdit"},
 	{"clustering_config", "TestClusterMemberEdit"},
 	{"clustering_update_cert", "TestClusterUpdateCertificate"},
+	{"storage_api_remote_volume_handling", "TestMigrateVolume"},
+	{"storage_api_remote_volume_snapshots", "TestMigrateVolume"},
 }
 
 // Extensions returns the extension names for GET /1.0.
