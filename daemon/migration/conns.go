@@ -197,10 +197,9 @@ func Dial(ctx context.Context, p Peer) (Channels, error) {
 			_ = resp.Body.Close()
 		}
 		if err != nil {
-			if resp != nil && resp.StatusCode == http.StatusForbidden {
-				return nil, api.Forbidden("Migration peer refused the %q connection: not authorized", name)
-			}
-			return nil, fmt.Errorf("Failed connecting to the migration %q websocket: %w", name, err)
+			// LXD reports gorilla's own words ("websocket: bad handshake"
+			// for a refused secret).
+			return nil, err
 		}
 		return conn, nil
 	}

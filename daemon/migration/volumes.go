@@ -2,6 +2,7 @@ package migration
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -139,15 +140,19 @@ func (s *Service) ReceiveVolume(ctx context.Context, pool, project string, req a
 		return nil, err
 	}
 	return s.start(ctx, spec, l, func(ctx context.Context, op *operations.Op) error {
-		ch, err := channels(ctx, l, peer)
-		if err != nil {
-			return err
-		}
-		defer ch.Close()
-		return run(ctx, func(ctx context.Context, r storage.Receiver) error {
+		err := run(ctx, func(ctx context.Context, r storage.Receiver) error {
+			ch, err := channels(ctx, l, peer)
+			if err != nil {
+				return err
+			}
+			defer ch.Close()
 			sink := Sink{Name: req.Name, Progress: progressTo(op), Prepare: volumePlan(r)}
 			return sink.Run(ctx, ch)
 		})
+		if err != nil {
+			return fmt.Errorf("Error transferring storage volume: %w", err)
+		}
+		return nil
 	})
 }
 

@@ -109,6 +109,7 @@ var ExtensionList = []Extension{
 	{"clustering_update_cert", "TestClusterUpdateCertificate"},
 	{"storage_api_remote_volume_handling", "TestMigrateVolume"},
 	{"storage_api_remote_volume_snapshots", "TestMigrateVolume"},
+	{"migration_progress", "TestMigrateSourceVanishes"},
 }
 
 // Extensions returns the extension names for GET /1.0.
