@@ -203,7 +203,6 @@ func TestMigrateVolumeToReference(t *testing.T) {
 	scenarioMigrateVolume(t, daemontest.Start(t), daemontest.StartReference(t), "push")
 }
 
-
 func TestMigrateVolumeFromReferencePush(t *testing.T) {
 	scenarioMigrateVolume(t, daemontest.StartReference(t), daemontest.Start(t), "push")
 }
