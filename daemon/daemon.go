@@ -16,8 +16,10 @@ import (
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/api"
 	"github.com/lxdng/lxd/daemon/config"
+	"github.com/lxdng/lxd/daemon/devlxd"
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/images"
+	"github.com/lxdng/lxd/daemon/instances"
 	"github.com/lxdng/lxd/daemon/migration"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
@@ -58,13 +60,20 @@ type Daemon struct {
 	images   *images.Service
 	// migration moves volumes and instances between servers and members.
 	migration *migration.Service
-	cert      *tlsutil.KeyPair
-	env       *environment
-	member    db.Member
-	handler   http.Handler
-	servers   *listeners
-	front     *frontHandler
-	cluster   *clustering
+	// instances is the instance service; lxcFeatures what liblxc offers.
+	instances   *instances.Service
+	lxcFeatures map[string]string
+	devlxd      *devlxd.Server
+	// stopInstances is set by `lxd shutdown`: instances are stopped with
+	// the daemon (a signal leaves them running, as LXD does).
+	stopInstances atomic.Bool
+	cert          *tlsutil.KeyPair
+	env           *environment
+	member        db.Member
+	handler       http.Handler
+	servers       *listeners
+	front         *frontHandler
+	cluster       *clustering
 
 	ready        atomic.Bool
 	shutdownOnce sync.Once
@@ -152,11 +161,16 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err := d.buildServices(ctx); err != nil {
 		return err
 	}
+	if err := d.startInstances(ctx); err != nil {
+		return err
+	}
 	d.cluster.registerResolvers()
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 		Storage: d.storage, Images: d.images, Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
+		InstanceService: d.instances, InstanceHooks: d.instances,
+		Instances: instanceSource{svc: d.instances, dir: d.cfg.Dir},
 		Migration: d.startMigration(),
 	})
 	d.front.set(d.handler)
@@ -165,6 +179,7 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err := d.servers.applyConfig(ctx, bound, d.config.Snapshot()); err != nil {
 		return err
 	}
+	d.runInstanceTasks()
 	if self, clustered := d.cluster.m.Self(); clustered {
 		return d.cluster.becomeClustered(ctx, self)
 	}
@@ -240,11 +255,17 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 // stop shuts every part down in reverse order of start.
 func (d *Daemon) stop(ctx context.Context) {
 	d.ready.Store(false)
+	if d.instances != nil && d.stopInstances.Load() {
+		d.instances.Shutdown(ctx)
+	}
 	if d.cluster != nil {
 		d.cluster.leave(ctx)
 	}
 	if d.servers != nil {
 		d.servers.closeAll()
+	}
+	if d.devlxd != nil {
+		_ = d.devlxd.Stop()
 	}
 	if d.cancel != nil {
 		d.cancel()
@@ -274,6 +295,7 @@ func (d *Daemon) Ready() bool { return d.ready.Load() }
 
 // Shutdown implements api.Lifecycle: it asks Run to stop and returns.
 func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.stopInstances.Store(true)
 	d.shutdownOnce.Do(func() { close(d.stopped) })
 	return nil
 }

@@ -69,7 +69,7 @@ func (e *environment) Environment(ctx context.Context) api.ServerEnvironment {
 		KernelArchitecture:      e.kernelArch,
 		KernelFeatures:          e.kernelFeat,
 		KernelVersion:           e.kernelVer,
-		LXCFeatures:             map[string]string{},
+		LXCFeatures:             e.d.lxcFeatures,
 		OSName:                  e.osName,
 		OSVersion:               e.osVersion,
 		Project:                 "default",

@@ -93,4 +93,4 @@ func versionCmd() *cobra.Command {
 
 // hiddenCommands are internal entry points re-executed by the daemon itself
 // (filled as drivers need them).
-func hiddenCommands() []*cobra.Command { return nil }
+func hiddenCommands() []*cobra.Command { return []*cobra.Command{callhookCmd()} }

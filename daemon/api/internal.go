@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -8,15 +9,34 @@ import (
 	"github.com/lxdng/lxd/shared/api"
 )
 
-type internalHandlers struct{ life Lifecycle }
+type internalHandlers struct {
+	life  Lifecycle
+	hooks InstanceHooks
+}
+
+// InstanceHooks is what the driver's hooks report to (`lxd callhook`).
+type InstanceHooks interface {
+	OnStop(ctx context.Context, project, name, target string)
+}
 
 // internalRoutes are the daemon's own control endpoints, reachable on the
 // unix socket only (lxd waitready / shutdown / sql).
 func internalRoutes(r chi.Router, d Deps) {
-	i := internalHandlers{d.Lifecycle}
+	i := internalHandlers{life: d.Lifecycle, hooks: d.InstanceHooks}
 	r.Get("/ready", h(localOnly, i.ready))
 	r.Put("/shutdown", h(localOnly, i.shutdown))
 	r.Post("/sql", h(localOnly, i.sql))
+	r.Get("/containers/{project}/{name}/onstop", h(localOnly, i.onStop))
+}
+
+// onStop is called by the post-stop hook of a container; it answers at
+// once (the hook blocks the container's runtime).
+func (i internalHandlers) onStop(w http.ResponseWriter, r *http.Request) error {
+	if i.hooks == nil {
+		return api.NotFound("not found")
+	}
+	i.hooks.OnStop(r.Context(), PathParam(r, "project"), PathParam(r, "name"), r.URL.Query().Get("target"))
+	return renderEmpty(w)
 }
 
 func (i internalHandlers) ready(w http.ResponseWriter, r *http.Request) error {

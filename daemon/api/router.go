@@ -39,7 +39,11 @@ type Deps struct {
 	Profiles  ProfileService
 	Networks  NetworkService
 	Storage   StorageService
-	Images    ImageService
+	// InstanceService serves /1.0/instances and /1.0/containers.
+	InstanceService InstanceService
+	// InstanceHooks receives the container driver's hook calls (internal).
+	InstanceHooks InstanceHooks
+	Images        ImageService
 	// Migration, when set, serves the migration sources and targets of
 	// custom volumes (and instances).
 	Migration MigrationService
@@ -83,6 +87,7 @@ func New(d Deps) http.Handler {
 			profileRoutes(r, d)
 			networkRoutes(r, d)
 			storageRoutes(r, d)
+			instanceRoutes(r, d)
 			imageRoutes(r, d)
 			instanceIORoutes(r, d)
 			clusterRoutes(r, d)

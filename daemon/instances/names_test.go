@@ -1,0 +1,115 @@
+package instances
+
+import (
+	"testing"
+	"time"
+)
+
+func TestValidName(t *testing.T) {
+	tests := []struct {
+		name, in, wantErr string
+	}{
+		{"plain", "c1", ""},
+		{"hyphen", "web-1", ""},
+		{"underscore", "bad_name!", "Invalid instance name: Name can only contain alphanumeric and hyphen characters"},
+		{"leading digit", "1c", "Invalid instance name: Name must not start with a digit or hyphen"},
+		{"trailing hyphen", "c-", "Invalid instance name: Name must not end with a hyphen"},
+		{"too long", string(make([]byte, 64)), "Invalid instance name: Name must be 1-63 characters long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidName(tt.in)
+			if (err == nil) != (tt.wantErr == "") || (err != nil && err.Error() != tt.wantErr) {
+				t.Fatalf("ValidName(%q) = %v, want %q", tt.in, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestInstanceTypeLimits(t *testing.T) {
+	tests := []struct {
+		in, cpu, mem, wantErr string
+	}{
+		{"t2.micro", "1", "1024MB", ""},
+		{"aws:t2.medium", "2", "4096MB", ""},
+		{"c2-m4", "2", "4096MB", ""},
+		{"c1-m0.5", "1", "512MB", ""},
+		{"nosuch.type", "", "", "Provided instance type doesn't exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := instanceTypeLimits(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got["limits.cpu"] != tt.cpu || got["limits.memory"] != tt.mem {
+				t.Fatalf("got %v %v", got, err)
+			}
+		})
+	}
+}
+
+func TestNextSnapshotName(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, pattern string
+		taken         []string
+		want          string
+	}{
+		{"default first", "", nil, "snap0"},
+		{"default gap", "", []string{"snap0", "snap2"}, "snap1"},
+		{"custom", "auto%d", []string{"auto0"}, "auto1"},
+		{"no counter free", "fixed", nil, "fixed"},
+		{"no counter taken", "fixed", []string{"fixed"}, "fixed-0"},
+		{"date", `{{ creation_date|date:"2006-01-02" }}-%d`, nil, "2026-11-27-0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := nextSnapshotName(tt.pattern, tt.taken, now)
+			if err != nil || got != tt.want {
+				t.Fatalf("got %q %v, want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestExpiryTime(t *testing.T) {
+	from := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		expr    string
+		want    time.Time
+		wantErr bool
+	}{
+		{"1M", from.Add(time.Minute), false},
+		{"2H", from.Add(2 * time.Hour), false},
+		{"1d 1w", from.AddDate(0, 0, 8), false},
+		{"1m", from.AddDate(0, 1, 0), false},
+		{"1y", from.AddDate(1, 0, 0), false},
+		{"1x", time.Time{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			got, err := expiryTime(tt.expr, from)
+			if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
+				t.Fatalf("got %s %v, want %s", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatSpeed(t *testing.T) {
+	tests := []struct {
+		in   int64
+		want string
+	}{
+		{12, "12B"}, {12099956, "12.10MB"}, {560516817, "560.52MB"}, {112604810996, "112.60GB"},
+	}
+	for _, tt := range tests {
+		if got := formatSpeed(tt.in); got != tt.want {
+			t.Errorf("formatSpeed(%d) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
