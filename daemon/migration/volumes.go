@@ -24,17 +24,20 @@ type VolumeStore interface {
 type Options struct {
 	Ops     *operations.Registry
 	Volumes VolumeStore
+	// Instances may be nil (volume migration only).
+	Instances InstanceStore
 }
 
 // Service starts the migration operations of both ends.
 type Service struct {
-	ops     *operations.Registry
-	volumes VolumeStore
+	ops       *operations.Registry
+	volumes   VolumeStore
+	instances InstanceStore
 }
 
 // New builds the service.
 func New(o Options) *Service {
-	return &Service{ops: o.Ops, volumes: o.Volumes}
+	return &Service{ops: o.Ops, volumes: o.Volumes, instances: o.Instances}
 }
 
 // volumeResources is LXD 5.0.2's resource list of a volume migration
