@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,6 +85,11 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 		}
 	}
 	ea.newBusybox(t, "c1", "-c", "user.k=v")
+	// A start lets LXD shift the root filesystem to the container's map
+	// (its migration then sends that map).
+	a.MustLXC(t, "start", "c1")
+	ea.waitStatus(t, "c1", "Running")
+	a.MustLXC(t, "stop", "c1", "-f")
 	migrateWriteRootfs(t, ea, "c1", "marker", "one")
 	a.MustLXC(t, "snapshot", "c1", "s1")
 	// Contents of different sizes: LXD's receiver trusts size and
@@ -104,6 +110,13 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 	}
 	if got := migrateRootfs(t, eb, "c2", "marker"); got != "second" {
 		t.Errorf("copied marker: %q", got)
+	}
+	if eb.d.Kind == daemontest.Ours {
+		// Our root volumes are unshifted on disk, whatever the source did.
+		var st syscall.Stat_t
+		if err := syscall.Lstat(filepath.Join(eb.volumePath("c2"), "rootfs", "bin"), &st); err != nil || st.Uid != 0 || st.Gid != 0 {
+			t.Errorf("copied rootfs/bin owned by %d:%d (%v), want 0:0", st.Uid, st.Gid, err)
+		}
 	}
 
 	// Refresh: a new snapshot and new content on the source.
@@ -147,4 +160,20 @@ func TestMigrateInstanceRelay(t *testing.T) {
 
 func TestReferenceMigrateInstance(t *testing.T) {
 	scenarioMigrateInstance(t, daemontest.StartReference(t), daemontest.StartReference(t), "")
+}
+
+func TestMigrateInstanceFromReference(t *testing.T) {
+	scenarioMigrateInstance(t, daemontest.StartReference(t), daemontest.Start(t), "")
+}
+
+func TestMigrateInstanceFromReferencePush(t *testing.T) {
+	scenarioMigrateInstance(t, daemontest.StartReference(t), daemontest.Start(t), "push")
+}
+
+func TestMigrateInstanceToReference(t *testing.T) {
+	scenarioMigrateInstance(t, daemontest.Start(t), daemontest.StartReference(t), "")
+}
+
+func TestMigrateInstanceToReferencePush(t *testing.T) {
+	scenarioMigrateInstance(t, daemontest.Start(t), daemontest.StartReference(t), "push")
 }
