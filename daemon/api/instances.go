@@ -174,6 +174,11 @@ func (x instanceHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if req.Source.Type == "migration" {
 		return x.receiveInstance(w, r, project, req, body)
 	}
+	if req.Source.Type == "copy" {
+		if handled, err := x.copyFromMember(w, r, project, req); handled {
+			return err
+		}
+	}
 	job, err := x.svc.PrepareCreate(r.Context(), project, req)
 	if err != nil {
 		return err

@@ -28,6 +28,12 @@ type MigrationService interface {
 	// ReceiveInstance is its target (POST /1.0/instances with source.type
 	// "migration").
 	ReceiveInstance(ctx context.Context, project string, req api.InstancesPost, secrets map[string]string) (*operations.Op, error)
+	// MoveToMember moves an instance to another cluster member (POST on
+	// the instance with ?target=<member> and "migration": true).
+	MoveToMember(ctx context.Context, project, name, newName, member string, live bool) (*operations.Op, error)
+	// CopyFromMember copies an instance held by another cluster member
+	// (handled is false when the copy is local).
+	CopyFromMember(ctx context.Context, project string, req api.InstancesPost) (op *operations.Op, handled bool, err error)
 }
 
 // instancePostBody is POST /1.0/instances/<name> as LXD clients send it:
@@ -82,6 +88,13 @@ func (x instanceHandlers) migrateInstance(w http.ResponseWriter, r *http.Request
 	if req.Pool != "" || (req.Project != "" && req.Project != project) {
 		return api.NotImplemented("Moving instances between pools or projects is not supported")
 	}
+	if member := r.URL.Query().Get("target"); member != "" {
+		op, err := x.migration.MoveToMember(r.Context(), project, name, req.Name, member, req.Live)
+		if err != nil {
+			return err
+		}
+		return renderAsync(w, r, op)
+	}
 	src := migration.InstanceSourceRequest{Live: req.Live, InstanceOnly: req.InstanceOnly || req.ContainerOnly}
 	if target != nil {
 		src.Target = &migration.Peer{Operation: target.Operation, Certificate: target.Certificate, Secrets: target.Websockets}
@@ -91,6 +104,22 @@ func (x instanceHandlers) migrateInstance(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	return renderAsync(w, r, op)
+}
+
+// copyFromMember answers a copy whose source is on another cluster
+// member; handled is false for a local copy.
+func (x instanceHandlers) copyFromMember(w http.ResponseWriter, r *http.Request, project string, req api.InstancesPost) (bool, error) {
+	if x.migration == nil {
+		return false, nil
+	}
+	op, handled, err := x.migration.CopyFromMember(r.Context(), project, req)
+	if !handled {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	return true, renderAsync(w, r, op)
 }
 
 // instanceSourceSecrets is the part of POST /1.0/instances that

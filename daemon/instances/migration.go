@@ -22,7 +22,9 @@ import (
 
 // Export is an instance ready to be sent.
 type Export struct {
-	Name         string
+	Name string
+	// Pool holds the root volume (its rsync.bwlimit applies).
+	Pool         string
 	Architecture string
 	Running      bool
 	// Snapshots oldest first (none when sending the instance only).
@@ -42,7 +44,7 @@ func (s *Service) Export(ctx context.Context, project, name string, withSnapshot
 	if live && running {
 		return Export{}, api.BadRequest("Unable to perform container live migration. CRIU isn't installed on the source server")
 	}
-	out := Export{Name: name, Architecture: rec.row.Architecture, Running: running}
+	out := Export{Name: name, Pool: rec.pool(), Architecture: rec.row.Architecture, Running: running}
 	if withSnapshots {
 		if out.Snapshots, err = s.Snapshots(ctx, project, name); err != nil {
 			return Export{}, err

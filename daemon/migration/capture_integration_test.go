@@ -94,3 +94,47 @@ func TestCaptureInstance(t *testing.T) {
 	_ = fmt.Sprint()
 	_ = api.Operation{}
 }
+
+func TestCaptureCluster(t *testing.T) {
+	if os.Getenv("MIGRATE_CAPTURE") == "" {
+		t.Skip("capture only")
+	}
+	c := daemontest.ReferenceCluster(t, 3)
+	m1 := c.Members[0]
+	img, err := testimage.WriteBusyboxImage(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range c.Members {
+		m1.MustLXC(t, "storage", "create", "p1", "dir", "--target", m.Name)
+	}
+	m1.MustLXC(t, "storage", "create", "p1", "dir")
+	m1.MustLXC(t, "profile", "device", "add", "default", "root", "disk", "path=/", "pool=p1")
+	m1.MustLXC(t, "image", "import", img.Unified, "--alias", "bb")
+	m1.MustLXC(t, "init", "bb", "c1", "--target", "m1")
+	m1.MustLXC(t, "snapshot", "c1", "s1")
+	for _, args := range [][]string{
+		{"move", "c1", "--target", "m2"},
+		{"copy", "c1", "c2", "--target", "m3"},
+	} {
+		r := m1.LXC(t, append([]string{"--debug"}, args...)...)
+		var keep []string
+		for _, l := range strings.Split(r.Stderr, "\n") {
+			if strings.Contains(l, "Sending request") || (strings.Contains(l, `msg="\n\t{`) && !strings.Contains(l, "api_extensions")) {
+				if len(l) > 1500 {
+					l = l[:1500]
+				}
+				keep = append(keep, l)
+			}
+		}
+		t.Logf("=== %v exit %d\n%s\n%s", args, r.ExitCode, r.Stdout+r.Stderr[:0], strings.Join(keep, "\n"))
+	}
+	t.Log(m1.MustLXC(t, "list", "-c", "nsL", "--format", "csv"))
+	t.Log(m1.MustLXC(t, "query", "/1.0/instances/c1/snapshots"))
+	t.Log(m1.MustLXC(t, "query", "/1.0/instances/c2/snapshots"))
+	m1.LXC(t, "delete", "c1")
+	m1.LXC(t, "delete", "c2")
+	m1.LXC(t, "image", "delete", "bb")
+	m1.LXC(t, "profile", "device", "remove", "default", "root")
+	m1.LXC(t, "storage", "delete", "p1")
+}

@@ -14,6 +14,8 @@ import (
 type InstanceStore interface {
 	Export(ctx context.Context, project, name string, withSnapshots, live bool) (instances.Export, error)
 	PrepareCreate(ctx context.Context, project string, req api.InstancesPost) (*instances.CreateJob, error)
+	Get(ctx context.Context, project, name string) (api.Instance, any, error)
+	Delete(ctx context.Context, project, name string) error
 }
 
 // instanceResources is how LXD's instance operations list an instance.
@@ -51,6 +53,9 @@ func (s *Service) MigrateInstance(ctx context.Context, project, name string, req
 		}
 	}
 	src := Source{Name: name, Offer: instanceOffer(exp), Mount: exp.Mount}
+	if pool, err := s.volumes.GetPool(ctx, exp.Pool); err == nil {
+		src.BwLimit = pool.Config["rsync.bwlimit"]
+	}
 	spec := operations.Spec{Project: project, Description: "Migrating instance",
 		Resources: instanceResources(project, name), Cancellable: req.Target == nil}
 	return s.start(ctx, spec, l, func(ctx context.Context, op *operations.Op) error {

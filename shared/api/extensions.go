@@ -146,6 +146,7 @@ var ExtensionList = []Extension{
 	{"migration_progress", "TestMigrateSourceVanishes"},
 	{"container_push", "TestMigrateInstancePush"},
 	{"container_push_target", "TestMigrateInstancePush"},
+	{"cluster_internal_copy", "TestMigrateCluster"},
 }
 
 // Extensions returns the extension names for GET /1.0.
