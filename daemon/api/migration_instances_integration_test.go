@@ -177,3 +177,46 @@ func TestMigrateInstanceToReference(t *testing.T) {
 func TestMigrateInstanceToReferencePush(t *testing.T) {
 	scenarioMigrateInstance(t, daemontest.Start(t), daemontest.StartReference(t), "push")
 }
+
+// scenarioMigrateRunning: a running container cannot move live (no CRIU:
+// LXD's error), but copies stateless (LXD sends it in two passes).
+func scenarioMigrateRunning(t *testing.T, a, b *daemontest.Daemon) {
+	enableHTTPS(t, a)
+	enableHTTPS(t, b)
+	ea, eb := migrateInstEnvs(t, a, b)
+	env := addRemotes(t, map[string]*daemontest.Daemon{"a": a, "b": b})
+	ea.newBusybox(t, "c1")
+	migrateWriteRootfs(t, ea, "c1", "marker", "running")
+	eb.cleanupInstance(t, "c1")
+	eb.cleanupInstance(t, "c2")
+	a.MustLXC(t, "start", "c1")
+	ea.waitStatus(t, "c1", "Running")
+	r := a.LXCEnv(t, env, "move", "a:c1", "b:c1")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "CRIU") {
+		t.Errorf("live move: %+v", r)
+	}
+	if !ea.exists(t, "c1") || eb.exists(t, "c1") {
+		t.Errorf("failed live move changed the instances")
+	}
+	if r := a.LXCEnv(t, env, "copy", "a:c1", "b:c2", "--stateless"); r.ExitCode != 0 {
+		t.Fatalf("stateless copy: %+v", r)
+	}
+	a.MustLXC(t, "stop", "c1", "-f")
+	migrateStartCheck(t, eb, "c2", "/marker", "running")
+}
+
+func TestMigrateRunning(t *testing.T) {
+	scenarioMigrateRunning(t, daemontest.Start(t), daemontest.Start(t))
+}
+
+func TestReferenceMigrateRunning(t *testing.T) {
+	scenarioMigrateRunning(t, daemontest.StartReference(t), daemontest.StartReference(t))
+}
+
+func TestMigrateRunningFromReference(t *testing.T) {
+	scenarioMigrateRunning(t, daemontest.StartReference(t), daemontest.Start(t))
+}
+
+func TestMigrateRunningToReference(t *testing.T) {
+	scenarioMigrateRunning(t, daemontest.Start(t), daemontest.StartReference(t))
+}

@@ -74,6 +74,11 @@ func (s *Service) MigrateInstance(ctx context.Context, project, name string, req
 // shifts at first start).
 func instanceOffer(exp instances.Export) Header {
 	var h Header
+	if exp.Running {
+		// Stateless transfer of a running container, as LXD offers it.
+		none := CRIUNone
+		h.CRIU = &none
+	}
 	for _, snap := range exp.Snapshots {
 		h.SnapshotNames = append(h.SnapshotNames, snap.Name)
 		h.Snapshots = append(h.Snapshots, snapshotToProto(snap))

@@ -71,6 +71,11 @@ func (s Sink) Run(ctx context.Context, ch Channels) error {
 	}
 	features := common(offer.Rsync, defaultRsync)
 	resp := Header{FS: FSRsync, Rsync: &features, Refresh: plan.Refresh, Snapshots: plan.Snapshots}
+	if plan.FinalSync {
+		// Echoing CRIU type NONE asks the source for its final pass.
+		none := CRIUNone
+		resp.CRIU = &none
+	}
 	for _, snap := range plan.Snapshots {
 		resp.SnapshotNames = append(resp.SnapshotNames, snap.Name)
 	}
