@@ -96,7 +96,8 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 	// mtime in seconds.
 	migrateWriteRootfs(t, ea, "c1", "marker", "second")
 	for _, n := range []string{"c1", "c2", "c3"} {
-		eb.cleanupInstance(t, n)
+		n := n
+		t.Cleanup(func() { b.LXC(t, "delete", "-f", n) })
 	}
 
 	start := time.Now()
@@ -131,9 +132,16 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 	}
 	migrateStartCheck(t, eb, "c2", "/marker", "the third")
 
-	lxc("copy", "a:c1", "b:c3", "--instance-only")
+	// --storage picks the target pool (the client rewrites the root disk).
+	pool2 := daemontest.Name(t, "p2")
+	b.MustLXC(t, "storage", "create", pool2, "dir")
+	t.Cleanup(func() { b.LXC(t, "delete", "-f", "c3"); b.LXC(t, "storage", "delete", pool2) })
+	lxc("copy", "a:c1", "b:c3", "--instance-only", "--storage", pool2)
 	if got := migrateSnapshotNames(t, eb, "c3"); len(got) != 0 {
 		t.Errorf("instance-only copy has snapshots: %v", got)
+	}
+	if vols := b.MustLXC(t, "storage", "volume", "list", pool2, "--format", "csv"); !strings.Contains(vols, "container,c3,") {
+		t.Errorf("c3 not in the pool given with --storage:\n%s", vols)
 	}
 
 	lxc("move", "a:c1", "b:c1")
