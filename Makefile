@@ -28,8 +28,9 @@ integration: build
 check-deps:
 	$(GO) run ./scripts/check-deps
 
+# Ours against LXD 5.0.2 (~15-20 min); BENCHFLAGS=--quick for a short run.
 bench: build
-	$(BIN)/lxd-benchmark suite --report docs/benchmarks.md
+	$(BIN)/lxd-benchmark suite --report docs/benchmarks.md $(BENCHFLAGS)
 
 docs:
 	$(GO) run ./scripts/gendocs

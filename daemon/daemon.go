@@ -25,6 +25,7 @@ import (
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/profiles"
 	"github.com/lxdng/lxd/daemon/projects"
+	"github.com/lxdng/lxd/daemon/resources"
 	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/daemon/trust"
 	drv "github.com/lxdng/lxd/drivers/storage"
@@ -165,12 +166,17 @@ func (d *Daemon) start(ctx context.Context) error {
 		return err
 	}
 	d.cluster.registerResolvers()
+	res, err := resources.New(resources.Options{})
+	if err != nil {
+		return err
+	}
 	d.handler = api.New(api.Deps{
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 		Storage: d.storage, Images: d.images, Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
 		InstanceService: d.instances, InstanceHooks: d.instances,
 		Instances: instanceSource{svc: d.instances, dir: d.cfg.Dir},
+		Resources: res,
 		Migration: d.startMigration(),
 	})
 	d.front.set(d.handler)

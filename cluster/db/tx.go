@@ -21,6 +21,9 @@ type Tx struct {
 	tx *sql.Tx
 }
 
+// inTxKey marks a context that is inside a transaction.
+type inTxKey struct{}
+
 // retryWindow bounds how long Tx keeps retrying a transaction that failed
 // because the database was busy or leadership moved.
 const retryWindow = 20 * time.Second
@@ -29,6 +32,12 @@ const retryWindow = 20 * time.Second
 // the whole function on busy errors and leader changes, so fn must only touch
 // the database (no side effects outside it).
 func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	if ctx.Value(inTxKey{}) != nil {
+		// The store has a single connection: a nested transaction would
+		// wait forever for the one its caller holds.
+		return errors.New("nested database transaction")
+	}
+	ctx = context.WithValue(ctx, inTxKey{}, true)
 	deadline := time.Now().Add(retryWindow)
 	delay := 5 * time.Millisecond
 	for attempt := 0; ; attempt++ {

@@ -36,21 +36,32 @@ func infoCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if target != "" {
-				c = c.WithTarget(target)
-			}
 			if name != "" {
+				if target != "" {
+					return errors.New("--target cannot be used with instances")
+				}
 				return infoInstance(a, c, name, showLog)
+			}
+			if target != "" {
+				clustered, err := a.isClustered(c)
+				if err != nil {
+					return err
+				}
+				if !clustered {
+					return errors.New("To use --target, the destination remote must be a cluster")
+				}
+				c = c.WithTarget(target)
 			}
 			if resources {
 				if !hasExtension(a, c, "resources_v2") {
 					return errors.New("The server doesn't implement the newer v2 resources API")
 				}
-				var res map[string]any
-				if _, err := c.Get(a.ctx, "/1.0/resources", &res); err != nil {
+				res, err := c.GetServerResources(a.ctx)
+				if err != nil {
 					return err
 				}
-				return printYAML(a.stdout, res)
+				printResources(a.stdout, res)
+				return nil
 			}
 			srv, _, err := c.GetServer(a.ctx)
 			if err != nil {

@@ -53,6 +53,8 @@ type Deps struct {
 	// Cluster, when set, serves /1.0/cluster and the members' internal
 	// endpoints.
 	Cluster ClusterService
+	// Resources, when set, serves GET /1.0/resources.
+	Resources ResourceService
 	// Forward, when set, wraps the routes to proxy requests that belong to
 	// another cluster member.
 	Forward func(http.Handler) http.Handler
@@ -91,6 +93,7 @@ func New(d Deps) http.Handler {
 			imageRoutes(r, d)
 			instanceIORoutes(r, d)
 			clusterRoutes(r, d)
+			resourceRoutes(r, d)
 			for _, extra := range d.Extra {
 				extra(r)
 			}

@@ -198,7 +198,7 @@ func TestMigrationWrongSecret(t *testing.T) {
 	defer srv.Close()
 	peer := Peer{Operation: srv.URL + "/1.0/operations/x", Certificate: string(tlsutil.EncodePEM(srv.Certificate())),
 		Secrets: map[string]string{WSControl: "nope", WSFilesystem: "nope"}}
-	if _, err := Dial(context.Background(), peer); err == nil || !strings.Contains(err.Error(), "not authorized") {
+	if _, err := Dial(context.Background(), peer); err == nil || err.Error() != "websocket: bad handshake" {
 		t.Fatalf("dial with a wrong secret: %v", err)
 	}
 }
