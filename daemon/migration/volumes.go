@@ -164,15 +164,32 @@ func (s *Service) ReceiveVolume(ctx context.Context, pool, project string, req a
 }
 
 // volumePlan answers an offer for a custom volume: every snapshot, or on
-// refresh those the target lacks.
+// refresh those the target lacks, after deleting the target's snapshots
+// the source does not have (LXD 5.0.2 compares volume snapshots by name:
+// its offers carry no dates).
 func volumePlan(r storage.Receiver) func(ctx context.Context, offer Header) (Plan, error) {
 	return func(ctx context.Context, offer Header) (Plan, error) {
 		have := map[string]bool{}
 		for _, name := range r.Existing {
 			have[name] = true
 		}
+		offered := OfferedSnapshots(offer)
 		plan := Plan{Path: r.Path, Refresh: r.Refresh}
-		for _, snap := range OfferedSnapshots(offer) {
+		if r.Refresh {
+			want := map[string]bool{}
+			for _, snap := range offered {
+				want[snap.Name] = true
+			}
+			for _, name := range r.Existing {
+				if want[name] {
+					continue
+				}
+				if err := r.DeleteSnapshot(ctx, name); err != nil {
+					return plan, err
+				}
+			}
+		}
+		for _, snap := range offered {
 			if !r.Refresh || !have[snap.Name] {
 				plan.Snapshots = append(plan.Snapshots, snap)
 			}

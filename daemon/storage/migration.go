@@ -131,9 +131,10 @@ func (e *exportCounter) waitIdle(ctx context.Context, key string, d time.Duratio
 type Receiver struct {
 	Path string
 	// Refresh is true when the volume existed (source.refresh): Existing
-	// lists its snapshots.
-	Refresh  bool
-	Existing []string
+	// lists its snapshots, DeleteSnapshot removes one.
+	Refresh        bool
+	Existing       []string
+	DeleteSnapshot func(ctx context.Context, name string) error
 	// Snapshot snapshots the volume as received so far and records it.
 	Snapshot func(ctx context.Context, snap SnapshotInfo) error
 }
@@ -207,6 +208,18 @@ func (s *Service) importVolume(ctx context.Context, target volume, exists bool, 
 	r.Path = path
 	r.Snapshot = func(ctx context.Context, snap SnapshotInfo) error {
 		return s.recordImportedSnapshot(ctx, target, snap)
+	}
+	r.DeleteSnapshot = func(ctx context.Context, name string) error {
+		var snap db.StorageVolumeSnapshot
+		err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			var err error
+			snap, err = tx.StorageVolumeSnapshot(ctx, target.row.ID, name)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return s.deleteSnapshotLocked(ctx, target, snap)
 	}
 	if err := receive(ctx, r); err != nil {
 		return err
