@@ -45,6 +45,15 @@ func (c Channels) Close() {
 	}
 }
 
+// abort closes both websockets at once (cancellation).
+func (c Channels) abort() {
+	for _, conn := range []*websocket.Conn{c.Control, c.FS} {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}
+}
+
 var upgrader = websocket.Upgrader{
 	// The secret authenticates the peer; origin rules are for browsers.
 	CheckOrigin:     func(*http.Request) bool { return true },

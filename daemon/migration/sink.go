@@ -59,6 +59,8 @@ func OfferedSnapshots(offer Header) []Snapshot {
 // source's failure (or a lost control connection) aborts the transfer.
 func (s Sink) Run(ctx context.Context, ch Channels) error {
 	log := logctx.From(ctx).WithField("migration", s.Name)
+	// Reads on the websockets do not watch ctx: closing them does.
+	defer context.AfterFunc(ctx, ch.abort)()
 	ctl := &control{conn: ch.Control}
 	offer, err := ctl.recvHeader()
 	if err != nil {

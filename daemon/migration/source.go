@@ -33,6 +33,8 @@ type Source struct {
 // to the peer on the control websocket.
 func (s Source) Run(ctx context.Context, ch Channels) error {
 	log := logctx.From(ctx).WithField("migration", s.Name)
+	// Reads on the websockets do not watch ctx: closing them does.
+	defer context.AfterFunc(ctx, ch.abort)()
 	ctl := &control{conn: ch.Control}
 	offer := s.Offer
 	offer.FS = FSRsync
