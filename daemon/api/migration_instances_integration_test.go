@@ -85,6 +85,7 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 		}
 	}
 	ea.newBusybox(t, "c1", "-c", "user.k=v")
+	a.MustLXC(t, "config", "device", "add", "c1", "eth0", "nic", "nictype=p2p")
 	// A start lets LXD shift the root filesystem to the container's map
 	// (its migration then sends that map).
 	a.MustLXC(t, "start", "c1")
@@ -144,7 +145,14 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 		t.Errorf("c3 not in the pool given with --storage:\n%s", vols)
 	}
 
+	hwaddr := ea.get(t, "c1").Config["volatile.eth0.hwaddr"]
+	if hwaddr == "" || eb.get(t, "c3").Config["volatile.eth0.hwaddr"] == hwaddr {
+		t.Errorf("copy kept the MAC address %q (or the source has none)", hwaddr)
+	}
 	lxc("move", "a:c1", "b:c1")
+	if moved := eb.get(t, "c1"); moved.Config["volatile.eth0.hwaddr"] != hwaddr || moved.Devices["eth0"]["nictype"] != "p2p" {
+		t.Errorf("moved instance lost its NIC or MAC address: %v %v", moved.Config, moved.Devices)
+	}
 	if ea.exists(t, "c1") {
 		t.Errorf("moved instance still on the source")
 	}
