@@ -150,3 +150,58 @@ func TestMigrateSourceVanishes(t *testing.T) {
 	migrateNoVolume(t, b, pool, "v1")
 	a.Restart() // so that the cleanups can talk to it
 }
+
+// TestMigrateInstanceSourceVanishes kills the source daemon in the middle
+// of an instance transfer (the pool's rsync.bwlimit slows it down): the
+// target operation fails after reporting progress and leaves no instance,
+// record, volume or directory behind.
+func TestMigrateInstanceSourceVanishes(t *testing.T) {
+	a, b := daemontest.Start(t), daemontest.Start(t)
+	url, cert := migrateEndpoint(t, a)
+	ea, eb := migrateInstEnvs(t, a, b)
+	a.MustLXC(t, "storage", "set", ea.pool, "rsync.bwlimit", "1000")
+	ea.newBusybox(t, "c1")
+	data := make([]byte, 16<<20)
+	_, _ = rand.Read(data)
+	migrateWriteRootfs(t, ea, "c1", "random", string(data))
+	eb.cleanupInstance(t, "c2")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	op, err := a.Client.Do(ctx, http.MethodPost, "/1.0/instances/c1", map[string]any{"migration": true, "target": nil}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.Class != "websocket" || op.Description != "Migrating instance" {
+		t.Errorf("source operation: %+v", op.Operation)
+	}
+	body := map[string]any{"name": "c2", "type": "container", "profiles": []string{},
+		"devices": map[string]any{"root": map[string]string{"type": "disk", "path": "/", "pool": eb.pool}},
+		"source": map[string]any{"type": "migration", "mode": "pull", "certificate": cert,
+			"operation": url + "/1.0/operations/" + op.ID, "secrets": op.Metadata}}
+	top, err := b.Client.Do(ctx, http.MethodPost, "/1.0/instances", body, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemontest.Eventually(t, 30*time.Second, "no fs_progress on the target operation", func() bool {
+		if err := top.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := top.Metadata["fs_progress"].(string)
+		return strings.HasPrefix(p, "c2: ")
+	})
+	a.Kill()
+	if err := top.Wait(ctx); err == nil || !strings.HasPrefix(err.Error(), "Error transferring instance data: ") {
+		t.Fatalf("target without its source: %v", err)
+	}
+	if _, _, err := b.Client.Query(ctx, http.MethodGet, "/1.0/instances/c2", nil, ""); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("instance left on the target: %v", err)
+	}
+	if _, err := os.Stat(eb.volumePath("c2")); !os.IsNotExist(err) {
+		t.Errorf("volume directory left on the target: %v", err)
+	}
+	var vols []api.StorageVolume
+	if _, err := b.Client.Get(ctx, "/1.0/storage-pools/"+eb.pool+"/volumes?recursion=1", &vols); err != nil || len(vols) != 0 {
+		t.Errorf("volume records left on the target: %+v %v", vols, err)
+	}
+	a.Restart()
+}

@@ -36,9 +36,24 @@
 //
 // wire.go (messages), streamio.go (websocket as a byte stream), conns.go
 // (accepting and dialling the websockets), rsync.go and netcat.go (the
-// transport), source.go and sink.go (the two state machines), volumes.go
-// (custom volume migration on top of daemon/storage).
+// transport), control.go, source.go and sink.go (the two state machines),
+// volumes.go (custom volumes, on daemon/storage), instances.go and
+// snapshots.go (containers, on daemon/instances), cluster.go (moves and
+// copies between cluster members through the members' own APIs).
 //
-// Imports: gorilla/websocket, daemon/operations, daemon/storage,
-// shared/*, and the standard library.
+// # Instances
+//
+// The target creates the instance from the request (the client sends the
+// source's config, devices and profiles), then its snapshots as they
+// arrive (with the source's config, devices, profiles and dates). Our root
+// volumes are unshifted on disk, so the offer's id map is empty; a LXD
+// source sends its (shifted) map and the target unshifts what it
+// receives. A running container is sent stateless in two passes (CRIU type
+// NONE, echoed by the target); live migration is refused (no CRIU).
+// Refresh follows LXD: the target drops snapshots the source lacks or
+// has with another creation date and receives the missing ones.
+//
+// Imports: gorilla/websocket, google/uuid, daemon/operations,
+// daemon/request, daemon/storage, daemon/instances, shared/*, and the
+// standard library.
 package migration

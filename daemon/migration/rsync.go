@@ -46,9 +46,12 @@ func sendArgs(path, exe, socket, bwlimit string, f RsyncFeatures) []string {
 	return append(args, strings.TrimSuffix(path, "/")+"/", "localhost:/tmp/foo", "-e", exe+" "+helperName+" "+socket)
 }
 
-// recvArgs are the rsync server's arguments receiving into path.
+// recvArgs are the rsync server's arguments receiving into path. Unlike
+// LXD 5.0.2 (later versions do the same), the receiver compares
+// modification times to the nanosecond: a snapshot and the volume sent
+// after it may hold a file of the same size written within one second.
 func recvArgs(path string, f RsyncFeatures) []string {
-	args := []string{"--server", "-vlogDtpre.iLsfx", "--numeric-ids", "--devices", "--partial", "--sparse"}
+	args := []string{"--server", "-vlogDtpre.iLsfx", "--numeric-ids", "--devices", "--partial", "--sparse", "--modify-window=-1"}
 	args = append(args, featureArgs(f)...)
 	return append(args, ".", path)
 }

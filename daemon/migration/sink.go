@@ -18,6 +18,12 @@ type Plan struct {
 	Path string
 	// Snapshot records a snapshot once its content has arrived in Path.
 	Snapshot func(ctx context.Context, s Snapshot) error
+	// FinalSync expects the volume twice: LXD sends a running instance
+	// stateless (CRIU type NONE) in two passes.
+	FinalSync bool
+	// Received, when set, runs after each session has landed in Path,
+	// before a snapshot is taken (e.g. to unshift the ids).
+	Received func(ctx context.Context) error
 }
 
 // Sink is the receiving side of one migration.
@@ -67,6 +73,11 @@ func (s Sink) Run(ctx context.Context, ch Channels) error {
 	}
 	features := common(offer.Rsync, defaultRsync)
 	resp := Header{FS: FSRsync, Rsync: &features, Refresh: plan.Refresh, Snapshots: plan.Snapshots}
+	if plan.FinalSync {
+		// Echoing CRIU type NONE asks the source for its final pass.
+		none := CRIUNone
+		resp.CRIU = &none
+	}
 	for _, snap := range plan.Snapshots {
 		resp.SnapshotNames = append(resp.SnapshotNames, snap.Name)
 	}
@@ -100,14 +111,32 @@ func (s Sink) Run(ctx context.Context, ch Channels) error {
 
 func (s Sink) receiveAll(ctx context.Context, fs *streamIO, plan Plan, f RsyncFeatures) error {
 	for _, snap := range plan.Snapshots {
-		p := newProgress(s.Name+"/"+snap.Name, s.Progress)
-		if err := rsyncRecv(ctx, plan.Path, fs, f, p.add); err != nil {
+		if err := s.receiveOne(ctx, fs, plan, f, s.Name+"/"+snap.Name); err != nil {
 			return err
 		}
 		if err := plan.Snapshot(ctx, snap); err != nil {
 			return err
 		}
 	}
-	p := newProgress(s.Name, s.Progress)
-	return rsyncRecv(ctx, plan.Path, fs, f, p.add)
+	passes := 1
+	if plan.FinalSync {
+		passes = 2
+	}
+	for i := 0; i < passes; i++ {
+		if err := s.receiveOne(ctx, fs, plan, f, s.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s Sink) receiveOne(ctx context.Context, fs *streamIO, plan Plan, f RsyncFeatures, label string) error {
+	p := newProgress(label, s.Progress)
+	if err := rsyncRecv(ctx, plan.Path, fs, f, p.add); err != nil {
+		return err
+	}
+	if plan.Received != nil {
+		return plan.Received(ctx)
+	}
+	return nil
 }

@@ -61,7 +61,12 @@ func (s Source) Run(ctx context.Context, ch Channels) error {
 	defer cancel()
 	results := ctl.results()
 	sent := make(chan error, 1)
-	go func() { sent <- s.sendAll(sendCtx, newStreamIO(ch.FS), snaps, common(resp.Rsync, features)) }()
+	// A running instance offered with CRIU type NONE is sent twice (the
+	// second pass catches what changed) when the target echoes the type.
+	finalSync := offer.CRIU != nil && *offer.CRIU == CRIUNone && resp.CRIU != nil && *resp.CRIU == CRIUNone
+	go func() {
+		sent <- s.sendAll(sendCtx, newStreamIO(ch.FS), snaps, common(resp.Rsync, features), finalSync)
+	}()
 	select {
 	case err := <-sent:
 		if err != nil {
@@ -96,9 +101,14 @@ func peerFailure(msg Control) error {
 	return errors.New(msg.Message)
 }
 
-// sendAll sends each snapshot, then the volume, one rsync session each.
-func (s Source) sendAll(ctx context.Context, fs *streamIO, snaps []string, f RsyncFeatures) error {
-	for _, snap := range append(append([]string{}, snaps...), "") {
+// sendAll sends each snapshot, then the volume (twice for a final sync),
+// one rsync session each.
+func (s Source) sendAll(ctx context.Context, fs *streamIO, snaps []string, f RsyncFeatures, finalSync bool) error {
+	sessions := append(append([]string{}, snaps...), "")
+	if finalSync {
+		sessions = append(sessions, "")
+	}
+	for _, snap := range sessions {
 		label := s.Name
 		if snap != "" {
 			label = s.Name + "/" + snap

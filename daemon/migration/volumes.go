@@ -16,6 +16,7 @@ import (
 // VolumeStore is what custom volume migration needs from the storage
 // service.
 type VolumeStore interface {
+	GetPool(ctx context.Context, name string) (api.StoragePool, error)
 	ExportVolume(ctx context.Context, ref storage.VolumeRef, withSnapshots bool) (storage.VolumeExport, error)
 	ImportVolume(ctx context.Context, pool, project string, req api.StorageVolumesPost) (func(ctx context.Context, receive func(ctx context.Context, r storage.Receiver) error) error, error)
 }
@@ -24,17 +25,23 @@ type VolumeStore interface {
 type Options struct {
 	Ops     *operations.Registry
 	Volumes VolumeStore
+	// Instances may be nil (volume migration only).
+	Instances InstanceStore
+	// Cluster may be nil (no moves between members).
+	Cluster Cluster
 }
 
 // Service starts the migration operations of both ends.
 type Service struct {
-	ops     *operations.Registry
-	volumes VolumeStore
+	ops       *operations.Registry
+	volumes   VolumeStore
+	instances InstanceStore
+	cluster   Cluster
 }
 
 // New builds the service.
 func New(o Options) *Service {
-	return &Service{ops: o.Ops, volumes: o.Volumes}
+	return &Service{ops: o.Ops, volumes: o.Volumes, instances: o.Instances, cluster: o.Cluster}
 }
 
 // volumeResources is LXD 5.0.2's resource list of a volume migration

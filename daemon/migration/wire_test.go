@@ -105,7 +105,7 @@ func TestByteSize(t *testing.T) {
 func TestRsyncArgs(t *testing.T) {
 	f := RsyncFeatures{Xattrs: true, Delete: true, Compress: true}
 	got := recvArgs("/dst", f)
-	want := []string{"--server", "-vlogDtpre.iLsfx", "--numeric-ids", "--devices", "--partial", "--sparse",
+	want := []string{"--server", "-vlogDtpre.iLsfx", "--numeric-ids", "--devices", "--partial", "--sparse", "--modify-window=-1",
 		"--xattrs", "--filter=-x security.selinux", "--delete", "--compress", "--compress-level=2", ".", "/dst"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("recv: %q", got)
