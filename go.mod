@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/Rican7/retry v0.3.0 // indirect
 	github.com/canonical/go-dqlite v1.11.5 // indirect
+	github.com/creack/pty v1.1.24 // indirect
 	github.com/digitalocean/go-qemu v0.0.0-20250212194115-ee9b0668d242 // indirect
 	github.com/ghodss/yaml v1.0.0 // indirect
 	github.com/go-chi/chi/v5 v5.5.0 // indirect

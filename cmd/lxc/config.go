@@ -13,7 +13,7 @@ import (
 )
 
 // configCommand is `lxc config`: server configuration here; the instance
-// forms go through the hooks in instance_hooks.go; trust is in trust.go.
+// forms are in instance_config.go; trust is in trust.go.
 func configCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
@@ -21,7 +21,8 @@ func configCommand(a *app) *cobra.Command {
 		RunE:  groupRunE,
 	}
 	cmd.AddCommand(configGetCommand(a), configSetCommand(a), configUnsetCommand(a),
-		configShowCommand(a), configEditCommand(a), trustCommand(a))
+		configShowCommand(a), configEditCommand(a), trustCommand(a), configDeviceCommand(a),
+		configMetadataCommand(a), configTemplateCommand(a))
 	return cmd
 }
 
@@ -33,6 +34,9 @@ func (a *app) configTarget(arg, target string) (*client.Client, string, error) {
 		if remote, name, err = a.parseRemote(arg); err != nil {
 			return nil, "", err
 		}
+	}
+	if target != "" && name != "" {
+		return nil, "", errTargetWithInstance
 	}
 	c, err := a.connect(remote)
 	if err != nil {

@@ -19,7 +19,6 @@
 //	progress.go        waitOperation(c, op, label): waits, showing "*_progress" metadata on a tty
 //	editor.go          editYAML (stdin or $EDITOR loop), textEditor, readLine/readPassword
 //	token.go           certificate add tokens: decode/encode, rebuild from an operation
-//	instance_hooks.go  stubs for the instance forms of info/config (filled by the instances work)
 //	<group>.go         one file per command group: alias.go, remote.go (+remote_add.go), config.go,
 //	                   trust.go, info.go (info+version), monitor.go, operation.go, query.go,
 //	                   storage.go + storage_volume*.go, network*.go, project.go, profile*.go, image*.go
@@ -27,6 +26,23 @@
 //	                   checks), create-time key=value parsing, used_by grouping
 //	devices.go         client-side device edits of instances and profiles (GET, change, PUT with
 //	                   the ETag), shared by volume/network attach and the profile commands
+//
+// Instance commands:
+//
+//	instance_api.go    thin calls on /1.0/instances (get, state, snapshots, PUT + wait, raw errors)
+//	launch.go          init/launch: flags -> InstancesPost (stdin YAML, -c, -d overrides, -s, -n, -p),
+//	                   image resolution (local alias/fingerprint, other LXD remote, simplestreams)
+//	action.go          start/stop/restart/pause (batch, --all, --console); delete.go (checks all first)
+//	list.go            list: one GET ?recursion=1|2, server-side simple filters, client filters;
+//	list_columns.go    the column spec ("ns46tS...", key columns) and cell formatting
+//	instance_info.go   `lxc info <instance>`; instance_config.go the instance forms of config get/set/...
+//	config_device.go   config device ...; config_metadata.go config metadata/template ...
+//	exec.go            exec (request, modes, exit codes); exec_stream.go LXD's websocket framing
+//	                   (binary data, empty text frame = EOF, control JSON, signal forwarding)
+//	console.go         console (raw terminal, ctrl+a q) and --show-log; term.go raw mode and sizes
+//	file.go, file_api.go  file push/pull/delete/edit with LXD's X-LXD-* headers and path forms
+//	snapshot.go        snapshot/restore; copy.go copy (local and pull migration); move.go move/rename;
+//	publish.go         publish
 //
 // # Adding a command group (e.g. `lxc launch`, `lxc image`)
 //
@@ -45,9 +61,6 @@
 //  6. show/edit: printYAML for show; edit goes through a.editYAML(header, current, apply).
 //  7. Copy the Short/Long/Example text and flag help from `/usr/bin/lxc <cmd> --help` so
 //     help output matches; compare outputs side by side with the real client.
-//
-// The instance forms of existing commands (`lxc info c1`, `lxc config set c1 k v`) are
-// already parsed and routed: implement the functions in instance_hooks.go.
 //
 // # Tests
 //

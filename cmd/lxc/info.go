@@ -32,6 +32,9 @@ func infoCommand(a *app) *cobra.Command {
 					return err
 				}
 			}
+			if target != "" && name != "" {
+				return errTargetWithInstance
+			}
 			c, err := a.connect(remote)
 			if err != nil {
 				return err

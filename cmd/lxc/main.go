@@ -35,6 +35,15 @@ func main() {
 		err = root.ExecuteContext(ctx)
 	}
 	stop()
+	var exit *exitError
+	if errors.As(err, &exit) {
+		// exec ends with its command's status, printing an error only when
+		// the command could not run.
+		if exit.err != nil {
+			fmt.Fprintf(os.Stderr, "Error: %v\n", exit.err)
+		}
+		os.Exit(exit.code)
+	}
 	if err != nil && !errors.Is(err, errVersionShown) {
 		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
 		os.Exit(1)
