@@ -106,6 +106,42 @@ func (x instanceHandlers) migrateInstance(w http.ResponseWriter, r *http.Request
 	return renderAsync(w, r, op)
 }
 
+// instanceSnapshotPostBody is POST /1.0/instances/<name>/snapshots/<snap>
+// as LXD clients send it: "target" is null or the push target object.
+type instanceSnapshotPostBody struct {
+	api.InstanceSnapshotPost
+	Target json.RawMessage `json:"target"`
+}
+
+// migrateSnapshot answers POST on a snapshot with "migration": true: the
+// snapshot is sent as an instance of its own (lxc copy c1/snap remote:).
+func (x instanceHandlers) migrateSnapshot(w http.ResponseWriter, r *http.Request, project, name, snap string) (bool, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return true, err
+	}
+	var req instanceSnapshotPostBody
+	if err := json.Unmarshal(body, &req); err != nil || !req.Migration {
+		return false, nil
+	}
+	if x.migration == nil {
+		return true, api.NotImplemented("Snapshot migration is not supported")
+	}
+	src := migration.InstanceSourceRequest{Snapshot: snap}
+	if raw := bytes.TrimSpace(req.Target); len(raw) > 0 && raw[0] == '{' {
+		var target api.InstancePostTarget
+		if err := json.Unmarshal(raw, &target); err != nil {
+			return true, api.BadRequest("Invalid migration target: %v", err)
+		}
+		src.Target = &migration.Peer{Operation: target.Operation, Certificate: target.Certificate, Secrets: target.Websockets}
+	}
+	op, err := x.migration.MigrateInstance(r.Context(), project, name, src)
+	if err != nil {
+		return true, err
+	}
+	return true, renderAsync(w, r, op)
+}
+
 // copyFromMember answers a copy whose source is on another cluster
 // member; handled is false for a local copy.
 func (x instanceHandlers) copyFromMember(w http.ResponseWriter, r *http.Request, project string, req api.InstancesPost) (bool, error) {

@@ -96,7 +96,7 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 	// Contents of different sizes: LXD's receiver trusts size and
 	// mtime in seconds.
 	migrateWriteRootfs(t, ea, "c1", "marker", "second")
-	for _, n := range []string{"c1", "c2", "c3"} {
+	for _, n := range []string{"c1", "c2", "c3", "c4"} {
 		n := n
 		t.Cleanup(func() { b.LXC(t, "delete", "-f", n) })
 	}
@@ -132,6 +132,15 @@ func scenarioMigrateInstance(t *testing.T, a, b *daemontest.Daemon, mode string)
 		t.Errorf("refreshed marker: %q", got)
 	}
 	migrateStartCheck(t, eb, "c2", "/marker", "the third")
+
+	// A snapshot copies as an instance of its own.
+	lxc("copy", "a:c1/s1", "b:c4")
+	if got := migrateRootfs(t, eb, "c4", "marker"); got != "one" {
+		t.Errorf("marker of the snapshot copy: %q", got)
+	}
+	if got := migrateSnapshotNames(t, eb, "c4"); len(got) != 0 {
+		t.Errorf("snapshot copy has snapshots: %v", got)
+	}
 
 	// --storage picks the target pool (the client rewrites the root disk).
 	pool2 := daemontest.Name(t, "p2")

@@ -16,6 +16,7 @@ type InstanceStore interface {
 	PrepareCreate(ctx context.Context, project string, req api.InstancesPost) (*instances.CreateJob, error)
 	Get(ctx context.Context, project, name string) (api.Instance, any, error)
 	Delete(ctx context.Context, project, name string) error
+	Snapshot(ctx context.Context, project, name, snap string) (api.InstanceSnapshot, any, error)
 }
 
 // instanceResources is how LXD's instance operations list an instance.
@@ -33,6 +34,9 @@ func instanceResources(project, name string) map[string][]string {
 type InstanceSourceRequest struct {
 	Live, InstanceOnly bool
 	Target             *Peer
+	// Snapshot, when set, sends that snapshot's content as the instance
+	// (POST on /1.0/instances/<name>/snapshots/<snap>), without snapshots.
+	Snapshot string
 }
 
 // MigrateInstance starts the source side of an instance migration: a
@@ -42,9 +46,17 @@ func (s *Service) MigrateInstance(ctx context.Context, project, name string, req
 	if s.instances == nil {
 		return nil, api.NotImplemented("Instance migration is not available")
 	}
-	exp, err := s.instances.Export(ctx, project, name, !req.InstanceOnly, req.Live)
+	exp, err := s.instances.Export(ctx, project, name, !req.InstanceOnly && req.Snapshot == "", req.Live && req.Snapshot == "")
 	if err != nil {
 		return nil, err
+	}
+	if req.Snapshot != "" {
+		if _, _, err := s.instances.Snapshot(ctx, project, name, req.Snapshot); err != nil {
+			return nil, err
+		}
+		mount, snap := exp.Mount, req.Snapshot
+		exp.Mount = func(ctx context.Context, _ string) (string, func(), error) { return mount(ctx, snap) }
+		exp.Running = false
 	}
 	var l *Listener
 	if req.Target == nil {
