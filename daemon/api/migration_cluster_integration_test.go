@@ -78,7 +78,7 @@ func scenarioMigrateCluster(t *testing.T, c *daemontest.TestCluster) {
 		// pool of the other members as m1's.
 		clusterCopyPoolLayout(t, m1, pool, m2, m3)
 	}
-	for _, n := range []string{"c1", "c2"} {
+	for _, n := range []string{"c1", "c2", "c3"} {
 		n := n
 		t.Cleanup(func() { m1.LXC(t, "delete", "-f", n) })
 	}
@@ -114,6 +114,14 @@ func scenarioMigrateCluster(t *testing.T, c *daemontest.TestCluster) {
 	}
 	if got := strings.TrimSpace(m1.MustLXC(t, "query", "/1.0/instances/c2/snapshots")); !strings.Contains(got, "/1.0/instances/c2/snapshots/s1") {
 		t.Errorf("snapshots of the copy: %s", got)
+	}
+	// A snapshot held by another member copies too.
+	m1.MustLXC(t, "copy", "c1/s1", "c3", "--target", "m3")
+	if locs := clusterLocations(t, m1); locs["c3"] != "m3" {
+		t.Fatalf("after the snapshot copy: %v", locs)
+	}
+	if _, err := os.Stat(filepath.Join(clusterInstanceVolume(m3, pool, "c3"), "rootfs", "marker")); !os.IsNotExist(err) {
+		t.Errorf("the snapshot copy has the marker written after the snapshot: %v", err)
 	}
 	// The copy starts on its member.
 	m3.MustLXC(t, "start", "c2")

@@ -148,16 +148,18 @@ func (s *Service) CopyFromMember(ctx context.Context, project string, req api.In
 	if err != nil || inst.Location == "" || inst.Location == self {
 		return nil, false, nil
 	}
-	if snap != "" {
-		return nil, true, api.NotImplemented("Copying a snapshot from another cluster member is not supported")
-	}
 	src, srcAddr, err := s.cluster.Member(ctx, inst.Location)
 	if err != nil {
 		return nil, true, err
 	}
 	instanceOnly := req.Source.InstanceOnly || req.Source.ContainerOnly
-	srcOp, err := src.WithProject(srcProject).Do(ctx, http.MethodPost, "/1.0/instances/"+url.PathEscape(srcName),
-		api.InstancePost{Migration: true, InstanceOnly: instanceOnly, ContainerOnly: instanceOnly}, "")
+	path := "/1.0/instances/" + url.PathEscape(srcName)
+	var body any = api.InstancePost{Migration: true, InstanceOnly: instanceOnly, ContainerOnly: instanceOnly}
+	if snap != "" {
+		path += "/snapshots/" + url.PathEscape(snap)
+		body = map[string]any{"migration": true, "target": nil}
+	}
+	srcOp, err := src.WithProject(srcProject).Do(ctx, http.MethodPost, path, body, "")
 	if err != nil {
 		return nil, true, err
 	}
