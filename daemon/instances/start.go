@@ -84,10 +84,6 @@ func (s *Service) start(ctx context.Context, rec *record, progress func(map[stri
 	if err != nil {
 		return err
 	}
-	remap := rec.row.Config["volatile.last_state.idmap"] != spec.Idmap.JSON()
-	if remap {
-		progress(map[string]any{"container_progress": "Remapping container filesystem"})
-	}
 	if err := s.applyTemplates(ctx, rec, path); err != nil {
 		return err
 	}

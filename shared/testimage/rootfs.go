@@ -43,19 +43,23 @@ const inittab = `::sysinit:/etc/init.d/rcS
 
 const rcS = `#!/bin/sh
 # Mount what liblxc did not, name the host, bring up networking.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mountpoint -q /proc || mount -t proc proc /proc
 mountpoint -q /sys || mount -t sysfs sysfs /sys
 mkdir -p /run /var/run /tmp
 [ -s /etc/hostname ] && hostname -F /etc/hostname
 ip link set lo up
 if [ -e /sys/class/net/eth0 ]; then
-	udhcpc -i eth0 -b -q -t 3 -T 1 >/dev/null 2>&1
+	# Debian's busybox looks for its script in /etc/udhcpc: name ours.
+	udhcpc -i eth0 -b -q -t 3 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
 fi
 exit 0
 `
 
 const udhcpcScript = `#!/bin/sh
-# Applies a DHCP lease handed over by busybox udhcpc.
+# Applies a DHCP lease handed over by busybox udhcpc (which may run it with
+# init's bare environment: set PATH for ip).
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 [ -n "$interface" ] || exit 1
 case "$1" in
 deconfig)
