@@ -20,6 +20,7 @@ import (
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/images"
 	"github.com/lxdng/lxd/daemon/instances"
+	"github.com/lxdng/lxd/daemon/migration"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/profiles"
@@ -58,6 +59,8 @@ type Daemon struct {
 	network  *netsvc.Service
 	storage  *storage.Service
 	images   *images.Service
+	// migration moves volumes and instances between servers and members.
+	migration *migration.Service
 	// instances is the instance service; lxcFeatures what liblxc offers.
 	instances   *instances.Service
 	lxcFeatures map[string]string
@@ -174,6 +177,7 @@ func (d *Daemon) start(ctx context.Context) error {
 		InstanceService: d.instances, InstanceHooks: d.instances,
 		Instances: instanceSource{svc: d.instances, dir: d.cfg.Dir},
 		Resources: res,
+		Migration: d.startMigration(),
 	})
 	d.front.set(d.handler)
 	d.config.OnChange(d.cluster.guardAddress)

@@ -44,6 +44,9 @@ type Deps struct {
 	// InstanceHooks receives the container driver's hook calls (internal).
 	InstanceHooks InstanceHooks
 	Images        ImageService
+	// Migration, when set, serves the migration sources and targets of
+	// custom volumes and instances.
+	Migration MigrationService
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource

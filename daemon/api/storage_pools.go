@@ -41,15 +41,16 @@ type StorageService interface {
 }
 
 type storageHandlers struct {
-	svc StorageService
-	ops *operations.Registry
+	svc       StorageService
+	ops       *operations.Registry
+	migration MigrationService
 }
 
 func storageRoutes(r chi.Router, d Deps) {
 	if d.Storage == nil {
 		return
 	}
-	s := storageHandlers{svc: d.Storage, ops: d.Ops}
+	s := storageHandlers{svc: d.Storage, ops: d.Ops, migration: d.Migration}
 	r.Get("/storage-pools", h(trustedOnly, s.listPools))
 	r.Post("/storage-pools", h(adminOnly, s.createPool))
 	r.Route("/storage-pools/{pool}", func(r chi.Router) {

@@ -113,6 +113,15 @@ func (s storageHandlers) createVolume(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		return s.startOp(w, r, operations.Spec{Project: project, Description: "Copying storage volume"}, work)
+	case "migration":
+		if s.migration == nil {
+			break
+		}
+		op, err := s.migration.ReceiveVolume(r.Context(), pool, project, req)
+		if err != nil {
+			return err
+		}
+		return renderAsync(w, r, op)
 	}
 	return api.NotImplemented("Storage volume source type %q is not supported", req.Source.Type)
 }
@@ -165,6 +174,15 @@ func (s storageHandlers) postVolume(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	switch {
+	case req.Migration && s.migration != nil:
+		if ref.Type != "custom" {
+			return api.BadRequest("Migration of storage volumes of type %q is not supported", ref.Type)
+		}
+		op, err := s.migration.MigrateVolume(r.Context(), ref, req)
+		if err != nil {
+			return err
+		}
+		return renderAsync(w, r, op)
 	case req.Migration:
 		return api.NotImplemented("Storage volume migration is not supported")
 	case req.Project != "" && req.Project != ref.Project:

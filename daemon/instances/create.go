@@ -74,7 +74,7 @@ func (s *Service) PrepareCreate(ctx context.Context, project string, req api.Ins
 			return nil, err
 		}
 	case "migration":
-		return nil, api.BadRequest("Migration sources are not supported yet")
+		// The content arrives through RunMigration (daemon/migration).
 	default:
 		return nil, api.BadRequest("Unknown source type %s", req.Source.Type)
 	}
@@ -169,6 +169,9 @@ func (j *CreateJob) buildRow(ctx context.Context, tx *db.Tx) (db.Instance, error
 		if err := j.copyFromSource(ctx, tx, &row); err != nil {
 			return row, err
 		}
+	}
+	if req.Source.Type == "migration" {
+		dropDiskIdmap(row.Config)
 	}
 	if row.Profiles == nil {
 		row.Profiles = []string{"default"}
@@ -290,7 +293,7 @@ func (j *CreateJob) initVolatile(ctx context.Context, tx *db.Tx, rec *record) er
 	switch {
 	case j.image != nil:
 		cfg["volatile.apply_template"] = "create"
-	case j.req.Source.Type == "copy":
+	case j.req.Source.Type == "copy" || j.req.Source.Type == "migration":
 		cfg["volatile.apply_template"] = "copy"
 	}
 	set, base, err := j.s.nextIdmap(ctx, tx, rec.expConfig, 0)

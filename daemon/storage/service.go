@@ -50,7 +50,9 @@ type Service struct {
 
 	locks  keyedLocks
 	mounts *mountCounter
-	images *imageFlights
+	// exports counts the volumes a migration source is sending.
+	exports *exportCounter
+	images  *imageFlights
 
 	mu          sync.Mutex
 	poolProblem map[string]error // pools that failed to mount at start
@@ -62,7 +64,7 @@ func New(o Options) *Service {
 		db: o.Store, memberID: o.MemberID, events: o.Events,
 		poolsDir: filepath.Join(o.Dir, "storage-pools"), disksDir: filepath.Join(o.Dir, "disks"),
 		drivers: map[string]drv.Driver{}, unavailable: map[string]string{},
-		taskInterval: o.SnapshotTaskInterval, mounts: newMountCounter(), images: newImageFlights(),
+		taskInterval: o.SnapshotTaskInterval, mounts: newMountCounter(), images: newImageFlights(), exports: newExportCounter(),
 		poolProblem: map[string]error{},
 	}
 	if s.taskInterval <= 0 {

@@ -350,6 +350,9 @@ func (s *Service) DeleteVolume(ctx context.Context, ref VolumeRef) error {
 	if vol.row.Type != "custom" {
 		return api.BadRequest("Storage volumes of type %q cannot be deleted with the storage API", vol.row.Type)
 	}
+	// A volume moved to another server is deleted as soon as the target
+	// has it: let the source's last rsync finish.
+	s.exports.waitIdle(ctx, volumeLockKey(vol.v), exportGrace)
 	unlock := s.locks.lock(volumeLockKey(vol.v))
 	defer unlock()
 	if err := s.checkVolumeUnused(ctx, vol); err != nil {

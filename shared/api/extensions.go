@@ -160,6 +160,12 @@ var ExtensionList = []Extension{
 	{"container_image_properties", "TestInstanceLaunch"},
 	{"container_copy_project", "TestInstanceProjects"},
 	{"proxy", "TestInstanceProxy"},
+	{"storage_api_remote_volume_handling", "TestMigrateVolume"},
+	{"storage_api_remote_volume_snapshots", "TestMigrateVolume"},
+	{"migration_progress", "TestMigrateSourceVanishes"},
+	{"container_push", "TestMigrateInstancePush"},
+	{"container_push_target", "TestMigrateInstancePush"},
+	{"cluster_internal_copy", "TestMigrateCluster"},
 }
 
 // Extensions returns the extension names for GET /1.0.
