@@ -67,7 +67,6 @@ type Daemon struct {
 	stopInstances atomic.Bool
 	cert          *tlsutil.KeyPair
 	env           *environment
-	member        db.Member
 	handler       http.Handler
 	servers       *listeners
 	front         *frontHandler
@@ -204,7 +203,7 @@ func (d *Daemon) startStorage() error {
 		}
 	}
 	d.storage = storage.New(storage.Options{
-		Store: d.db, MemberID: d.member.ID, Dir: d.cfg.Dir, Drivers: storageDrivers(),
+		Store: d.db, Self: d.cluster.m.Identity(), Dir: d.cfg.Dir, Drivers: storageDrivers(),
 		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
 	})
 	return d.storage.Start(d.ctx)
@@ -241,16 +240,15 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 			if m.ID, err = tx.CreateMember(ctx, m); err != nil {
 				return err
 			}
-			d.member = m
 			d.cluster.m.SetSelf(m, false)
 			return nil
 		}
 		// Standalone: the only member is us. Clustering replaces this.
-		d.member = members[0]
-		d.member.SchemaVersion = db.SchemaVersion()
-		d.member.APIExtensions = len(d.envExtensions())
-		d.cluster.m.SetSelf(d.member, false)
-		return tx.UpdateMember(ctx, d.member)
+		self := members[0]
+		self.SchemaVersion = db.SchemaVersion()
+		self.APIExtensions = len(d.envExtensions())
+		d.cluster.m.SetSelf(self, false)
+		return tx.UpdateMember(ctx, self)
 	})
 }
 

@@ -196,7 +196,7 @@ func (s *Service) store(ctx context.Context, st *staging, row db.Image, o Import
 		if err != nil {
 			return err
 		}
-		id, err := tx.CreateImage(ctx, row, pp, s.o.MemberID)
+		id, err := tx.CreateImage(ctx, row, pp, s.o.Self.ID())
 		if err != nil {
 			return err
 		}

@@ -51,7 +51,7 @@ func (s *Service) Startup(ctx context.Context) error {
 					return err
 				}
 			}
-			return tx.SetNetworkMemberState(ctx, rec.row.ID, s.o.MemberID, state, msg)
+			return tx.SetNetworkMemberState(ctx, rec.row.ID, s.o.Self.ID(), state, msg)
 		})
 		if err != nil {
 			return err

@@ -109,7 +109,7 @@ func (s *Service) applyUpdate(ctx context.Context, c current, old, n netdriver.N
 			return err
 		}
 		m := c.rec.local
-		m.NetworkID, m.MemberID, m.Config = c.rec.row.ID, s.o.MemberID, member
+		m.NetworkID, m.MemberID, m.Config = c.rec.row.ID, s.o.Self.ID(), member
 		m.State, m.Message = db.NetworkCreated, ""
 		return tx.PutNetworkMember(ctx, m)
 	})

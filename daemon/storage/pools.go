@@ -59,7 +59,7 @@ func (s *Service) renderPool(ctx context.Context, tx *db.Tx, row db.StoragePool)
 	locations := []string{}
 	for _, m := range members {
 		locations = append(locations, m.MemberName)
-		if m.MemberID == s.memberID {
+		if m.MemberID == s.self.ID() {
 			for k, v := range m.Config {
 				cfg[k] = v
 			}
@@ -146,7 +146,7 @@ func (s *Service) insertPool(ctx context.Context, req api.StoragePoolsPost, cfg 
 		if err != nil {
 			return err
 		}
-		return tx.PutStoragePoolMember(ctx, db.StoragePoolMember{PoolID: id, MemberID: s.memberID,
+		return tx.PutStoragePoolMember(ctx, db.StoragePoolMember{PoolID: id, MemberID: s.self.ID(),
 			State: db.StoragePoolPending, Config: member})
 	})
 	return id, err
@@ -154,7 +154,7 @@ func (s *Service) insertPool(ctx context.Context, req api.StoragePoolsPost, cfg 
 
 func (s *Service) setPoolCreated(ctx context.Context, id int64) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		m, err := tx.StoragePoolMember(ctx, id, s.memberID)
+		m, err := tx.StoragePoolMember(ctx, id, s.self.ID())
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func (s *Service) UpdatePool(ctx context.Context, name string, put api.StoragePo
 		if err := tx.UpdateStoragePool(ctx, row.ID, put.Description, global); err != nil {
 			return err
 		}
-		m, err := tx.StoragePoolMember(ctx, row.ID, s.memberID)
+		m, err := tx.StoragePoolMember(ctx, row.ID, s.self.ID())
 		if err != nil {
 			return err
 		}

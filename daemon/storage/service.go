@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	drv "github.com/lxdng/lxd/drivers/storage"
 	"github.com/lxdng/lxd/shared/api"
@@ -22,8 +23,10 @@ type Publisher interface {
 
 // Options is what the daemon hands the service.
 type Options struct {
-	Store    *db.Store
-	MemberID int64
+	Store *db.Store
+	// Self is this member's live identity (member-local rows are keyed by
+	// its id, which changes when the server joins a cluster).
+	Self cluster.Self
 	// Dir is LXD_DIR: pools live in Dir/storage-pools/<name>, loop files
 	// in Dir/disks.
 	Dir string
@@ -40,7 +43,7 @@ type Options struct {
 // Service is the storage service. Its methods are safe for concurrent use.
 type Service struct {
 	db           *db.Store
-	memberID     int64
+	self         cluster.Self
 	poolsDir     string
 	disksDir     string
 	drivers      map[string]drv.Driver
@@ -59,7 +62,7 @@ type Service struct {
 // New builds the service; the drivers are constructed once here.
 func New(o Options) *Service {
 	s := &Service{
-		db: o.Store, memberID: o.MemberID, events: o.Events,
+		db: o.Store, self: o.Self, events: o.Events,
 		poolsDir: filepath.Join(o.Dir, "storage-pools"), disksDir: filepath.Join(o.Dir, "disks"),
 		drivers: map[string]drv.Driver{}, unavailable: map[string]string{},
 		taskInterval: o.SnapshotTaskInterval, mounts: newMountCounter(), images: newImageFlights(),
@@ -156,7 +159,7 @@ func (s *Service) loadPool(ctx context.Context, name string) (drv.Pool, drv.Driv
 		if row, err = tx.StoragePool(ctx, name); err != nil {
 			return err
 		}
-		member, err = tx.StoragePoolMember(ctx, row.ID, s.memberID)
+		member, err = tx.StoragePoolMember(ctx, row.ID, s.self.ID())
 		if api.StatusOf(err) == 404 {
 			err = nil
 		}
