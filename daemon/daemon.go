@@ -162,6 +162,7 @@ func (d *Daemon) start(ctx context.Context) error {
 		return err
 	}
 	d.cluster.registerResolvers()
+	d.cluster.registerInstanceRoutes()
 	res, err := resources.New(resources.Options{})
 	if err != nil {
 		return err
@@ -170,6 +171,7 @@ func (d *Daemon) start(ctx context.Context) error {
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 		Storage: d.storage, Images: d.images, Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
+		ClusterLocal:    clusterLocal{d},
 		InstanceService: d.instances, InstanceHooks: d.instances,
 		Instances: instanceSource{svc: d.instances, dir: d.cfg.Dir},
 		Resources: res,
@@ -205,7 +207,9 @@ func (d *Daemon) startStorage() error {
 	d.storage = storage.New(storage.Options{
 		Store: d.db, Self: d.cluster.m.Identity(), Dir: d.cfg.Dir, Drivers: storageDrivers(),
 		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
+		Peers: storagePeers{d.cluster},
 	})
+	d.cluster.hooks.AddMemberConfig(poolMemberConfig{d})
 	return d.storage.Start(d.ctx)
 }
 

@@ -41,7 +41,7 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 		Store: d.db, Self: d.cluster.m.Identity(), Location: d.hub.Location, Driver: drv, Storage: d.storage,
 		Networks: instanceNetworks{d.network}, Projects: d.projects, Images: instanceImages{d.images},
 		Events: d.hub, Dir: d.cfg.Dir, DevlxdDir: d.path("devlxd"),
-		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval,
+		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval, Peers: instancePeers{d.cluster},
 	})
 	if err != nil {
 		return err

@@ -104,7 +104,10 @@ type Options struct {
 	Images   Images   // nil: image sources are refused
 	Networks Networks // nil: nic devices with network= are refused
 	Projects Projects // nil: no project restrictions or limits
-	Events   Publisher
+	// Peers, when clustered, reports the state of other members'
+	// instances (nil: every instance is asked of this member's driver).
+	Peers  Peers
+	Events Publisher
 	// Dir is LXD_DIR; Exe is the daemon binary the driver's hooks run.
 	Dir string
 	Exe string

@@ -35,6 +35,8 @@ type Options struct {
 	// Unavailable are LXD's drivers this server cannot offer, with why.
 	Unavailable []drv.UnavailableDriver
 	Events      Publisher
+	// Peers reaches the other cluster members (nil: standalone).
+	Peers Peers
 	// SnapshotTaskInterval is how often scheduled snapshots and expiries
 	// are checked (LXD: every minute). Zero means one minute.
 	SnapshotTaskInterval time.Duration
@@ -49,6 +51,7 @@ type Service struct {
 	drivers      map[string]drv.Driver
 	unavailable  map[string]string
 	events       Publisher
+	peers        Peers
 	taskInterval time.Duration
 
 	locks  keyedLocks
@@ -62,7 +65,7 @@ type Service struct {
 // New builds the service; the drivers are constructed once here.
 func New(o Options) *Service {
 	s := &Service{
-		db: o.Store, self: o.Self, events: o.Events,
+		db: o.Store, self: o.Self, events: o.Events, peers: o.Peers,
 		poolsDir: filepath.Join(o.Dir, "storage-pools"), disksDir: filepath.Join(o.Dir, "disks"),
 		drivers: map[string]drv.Driver{}, unavailable: map[string]string{},
 		taskInterval: o.SnapshotTaskInterval, mounts: newMountCounter(), images: newImageFlights(),
@@ -105,6 +108,9 @@ func (s *Service) mountAllPools(ctx context.Context) {
 		return
 	}
 	for _, row := range pools {
+		if !s.createdHere(ctx, row) {
+			continue // pending, or not defined on this member
+		}
 		log := logctx.From(ctx).WithField("pool", row.Name)
 		p, d, err := s.loadPool(ctx, row.Name)
 		if err == nil {
@@ -120,6 +126,17 @@ func (s *Service) mountAllPools(ctx context.Context) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// createdHere reports whether this member's part of pool exists.
+func (s *Service) createdHere(ctx context.Context, row db.StoragePool) bool {
+	var member db.StoragePoolMember
+	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var err error
+		member, err = tx.StoragePoolMember(ctx, row.ID, s.self.ID())
+		return err
+	})
+	return err == nil && member.State == db.StoragePoolCreated
 }
 
 // driver returns the implementation of name, or LXD's error for a driver
@@ -252,6 +269,9 @@ func (s *Service) Stop(ctx context.Context) {
 		return
 	}
 	for _, row := range pools {
+		if !s.createdHere(ctx, row) {
+			continue
+		}
 		p, d, err := s.loadPool(ctx, row.Name)
 		if err == nil {
 			err = d.UnmountPool(ctx, p)

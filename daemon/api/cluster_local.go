@@ -1,0 +1,53 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/lxdng/lxd/shared/api"
+)
+
+// ClusterLocalService answers what members ask each other about the
+// objects each one holds or runs itself: the state of its instances, the
+// local part of storage pools and networks, image files. Its endpoints
+// (/internal/cluster/...) accept only cluster peers.
+type ClusterLocalService interface {
+	// InstanceStates reports the state of every instance of this member
+	// (instances.StateKey keys), full or status only.
+	InstanceStates(ctx context.Context, full bool) (map[string]api.InstanceState, error)
+	// CreateLocalPool creates this member's part of a clustered pool.
+	CreateLocalPool(ctx context.Context, name string) error
+	// DeleteLocalPool deletes this member's part of a pool.
+	DeleteLocalPool(ctx context.Context, name string) error
+}
+
+type clusterLocalHandlers struct{ svc ClusterLocalService }
+
+func clusterLocalRoutes(r chi.Router, d Deps) {
+	if d.ClusterLocal == nil {
+		return
+	}
+	c := clusterLocalHandlers{d.ClusterLocal}
+	r.Get("/cluster/instance-states", h(clusterPeer, c.instanceStates))
+	r.Post("/cluster/storage-pools/{pool}", h(clusterPeer, c.pool(c.svc.CreateLocalPool)))
+	r.Delete("/cluster/storage-pools/{pool}", h(clusterPeer, c.pool(c.svc.DeleteLocalPool)))
+}
+
+func (c clusterLocalHandlers) pool(fn func(ctx context.Context, name string) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := fn(r.Context(), PathParam(r, "pool")); err != nil {
+			return err
+		}
+		return renderEmpty(w)
+	}
+}
+
+func (c clusterLocalHandlers) instanceStates(w http.ResponseWriter, r *http.Request) error {
+	states, err := c.svc.InstanceStates(r.Context(), r.URL.Query().Get("full") == "1")
+	if err != nil {
+		return err
+	}
+	return renderSync(w, states, nil)
+}

@@ -1,0 +1,29 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/lxdng/lxd/daemon/api"
+	shared "github.com/lxdng/lxd/shared/api"
+)
+
+// clusterLocal answers the other members' questions about what this member
+// holds (api.ClusterLocalService).
+type clusterLocal struct{ d *Daemon }
+
+var _ api.ClusterLocalService = clusterLocal{}
+
+// InstanceStates implements api.ClusterLocalService.
+func (l clusterLocal) InstanceStates(ctx context.Context, full bool) (map[string]shared.InstanceState, error) {
+	return l.d.instances.LocalStates(ctx, full)
+}
+
+// CreateLocalPool implements api.ClusterLocalService.
+func (l clusterLocal) CreateLocalPool(ctx context.Context, name string) error {
+	return l.d.storage.CreateLocalPool(ctx, name)
+}
+
+// DeleteLocalPool implements api.ClusterLocalService.
+func (l clusterLocal) DeleteLocalPool(ctx context.Context, name string) error {
+	return l.d.storage.DeleteLocalPool(ctx, name)
+}
