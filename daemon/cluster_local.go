@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"io"
 
 	"github.com/lxdng/lxd/daemon/api"
 	shared "github.com/lxdng/lxd/shared/api"
@@ -26,4 +27,19 @@ func (l clusterLocal) CreateLocalPool(ctx context.Context, name string) error {
 // DeleteLocalPool implements api.ClusterLocalService.
 func (l clusterLocal) DeleteLocalPool(ctx context.Context, name string) error {
 	return l.d.storage.DeleteLocalPool(ctx, name)
+}
+
+// ImageFile implements api.ClusterLocalService.
+func (l clusterLocal) ImageFile(ctx context.Context, fp, part string) (io.ReadCloser, error) {
+	return l.d.images.LocalFile(fp, part)
+}
+
+// PullImage implements api.ClusterLocalService.
+func (l clusterLocal) PullImage(ctx context.Context, fp string) error {
+	return l.d.images.EnsureLocal(ctx, fp)
+}
+
+// DeleteLocalImage implements api.ClusterLocalService.
+func (l clusterLocal) DeleteLocalImage(ctx context.Context, fp string) error {
+	return l.d.images.DeleteLocal(ctx, fp)
 }

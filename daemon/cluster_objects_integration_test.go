@@ -3,7 +3,6 @@
 package daemon_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/lxdng/lxd/daemon/daemontest"
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/testimage"
 )
 
 // TestClusterObjects: storage pools, instances, images and networks of a
@@ -19,7 +19,13 @@ import (
 // member 2 (one cluster for every subtest: forming it is the slow part).
 func TestClusterObjects(t *testing.T) {
 	c := daemontest.Cluster(t, 3)
+	img, err := testimage.WriteBusyboxImage(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Run("pools", func(t *testing.T) { checkClusterPools(t, c) })
+	t.Run("images", func(t *testing.T) { checkClusterImages(t, c, img.Unified) })
+	t.Run("instances", func(t *testing.T) { checkClusterInstances(t, c, img.Unified) })
 }
 
 // clusterQuery runs lxc query on m and decodes the answer into out.
@@ -134,4 +140,131 @@ func checkClusterPoolFailure(t *testing.T, c *daemontest.TestCluster) {
 	m2.MustLXC(t, "storage", "delete", pool)
 }
 
-var _ = context.Background
+// checkClusterImages: cluster.images_minimal_replica decides how many
+// members get a copy at import; a member without the image pulls it for a
+// launch; deleting the image removes every copy.
+func checkClusterImages(t *testing.T, c *daemontest.TestCluster, file string) {
+	m1, m2 := c.Members[0], c.Members[1]
+	clusterPoolEverywhere(t, c)
+	for _, tt := range []struct{ replica, want string }{{"2", "m1,m2"}, {"-1", "m1,m2,m3"}, {"1", "m1"}} {
+		m2.MustLXC(t, "config", "set", "cluster.images_minimal_replica="+tt.replica)
+		alias := daemontest.Name(t, "img")
+		fp := clusterImport(t, m1, file, alias)
+		if got := imageHolders(c, fp); got != tt.want {
+			t.Fatalf("replica %s: image held by %q, want %q", tt.replica, got, tt.want)
+		}
+		if tt.replica != "1" {
+			m2.MustLXC(t, "image", "delete", alias)
+			if got := imageHolders(c, fp); got != "" {
+				t.Fatalf("deleted image still held by %q", got)
+			}
+			continue
+		}
+		// Only m1 has it: a launch on m3 pulls it.
+		name := daemontest.Name(t, "c")
+		m2.MustLXC(t, "init", alias, name, "--target", "m3")
+		if got := imageHolders(c, fp); got != "m1,m3" {
+			t.Fatalf("after a launch on m3 the image is held by %q", got)
+		}
+		m2.MustLXC(t, "delete", name)
+		m2.MustLXC(t, "image", "delete", alias)
+		if got := imageHolders(c, fp); got != "" {
+			t.Fatalf("deleted image still held by %q", got)
+		}
+	}
+	m2.MustLXC(t, "config", "unset", "cluster.images_minimal_replica")
+}
+
+// checkClusterInstances: launch on a target, list from any member with
+// LOCATION, exec/stop/start/delete through other members, placement.
+func checkClusterInstances(t *testing.T, c *daemontest.TestCluster, file string) {
+	m1, m2 := c.Members[0], c.Members[1]
+	clusterPoolEverywhere(t, c)
+	clusterImport(t, m1, file, "busybox")
+	name := daemontest.Name(t, "c")
+	m2.MustLXC(t, "launch", "busybox", name, "--target", "m3")
+	t.Cleanup(func() { m2.LXC(t, "delete", "-f", name) })
+	if got := clusterLocations(t, m1)[name]; got != "RUNNING@m3" {
+		t.Fatalf("lxc list on m1: %s is %q", name, got)
+	}
+	if out := strings.TrimSpace(m1.MustLXC(t, "exec", name, "--", "hostname")); out != name {
+		t.Fatalf("exec hostname via m1: %q", out)
+	}
+	var full []api.InstanceFull
+	clusterQuery(t, m1, "/1.0/instances?recursion=2", &full)
+	if len(full) != 1 || full[0].Location != "m3" || full[0].State == nil || full[0].State.Pid <= 0 {
+		t.Fatalf("recursion=2 from m1: %+v", full)
+	}
+	m2.MustLXC(t, "stop", name, "--force")
+	if got := clusterLocations(t, m1)[name]; got != "STOPPED@m3" {
+		t.Fatalf("after stop via m2: %q", got)
+	}
+	m2.MustLXC(t, "start", name)
+	m2.MustLXC(t, "delete", "-f", name)
+	if _, ok := clusterLocations(t, m1)[name]; ok {
+		t.Fatalf("%s still listed after delete", name)
+	}
+	placed := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		n := daemontest.Name(t, "c")
+		m2.MustLXC(t, "init", "busybox", n)
+		t.Cleanup(func() { m2.LXC(t, "delete", "-f", n) })
+		loc := clusterLocations(t, m1)[n]
+		placed[loc] = true
+	}
+	if len(placed) != 3 {
+		t.Fatalf("three instances created without a target landed on %v", placed)
+	}
+}
+
+// clusterPoolEverywhere creates a dir pool on every member and makes it the
+// default profile's root disk; both go at cleanup.
+func clusterPoolEverywhere(t *testing.T, c *daemontest.TestCluster) string {
+	t.Helper()
+	m1 := c.Members[0]
+	pool := daemontest.Name(t, "p")
+	for _, m := range c.Members {
+		m1.MustLXC(t, "storage", "create", pool, "dir", "--target", m.Name)
+	}
+	m1.MustLXC(t, "storage", "create", pool, "dir")
+	t.Cleanup(func() { m1.LXC(t, "storage", "delete", pool) })
+	m1.MustLXC(t, "profile", "device", "add", "default", "root", "disk", "pool="+pool, "path=/")
+	t.Cleanup(func() { m1.LXC(t, "profile", "device", "remove", "default", "root") })
+	return pool
+}
+
+// clusterImport imports the busybox image on m with alias and returns its
+// fingerprint; the image is deleted at cleanup.
+func clusterImport(t *testing.T, m *daemontest.Member, file, alias string) string {
+	t.Helper()
+	out := m.MustLXC(t, "image", "import", file, "--alias", alias)
+	_, fp, ok := strings.Cut(strings.TrimSpace(out), "fingerprint: ")
+	if !ok {
+		t.Fatalf("image import: %q", out)
+	}
+	t.Cleanup(func() { m.LXC(t, "image", "delete", alias) })
+	return fp
+}
+
+// imageHolders names the members holding the files of image fp.
+func imageHolders(c *daemontest.TestCluster, fp string) string {
+	var out []string
+	for _, m := range c.Members {
+		if _, err := os.Stat(filepath.Join(m.Dir, "images", fp)); err == nil {
+			out = append(out, m.Name)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// clusterLocations maps instance names to their location (lxc list on m).
+func clusterLocations(t *testing.T, m *daemontest.Member) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(m.MustLXC(t, "list", "-c", "nsL", "--format", "csv")), "\n") {
+		if f := strings.Split(line, ","); len(f) == 3 {
+			out[f[0]] = f[1] + "@" + f[2]
+		}
+	}
+	return out
+}

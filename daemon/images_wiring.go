@@ -18,6 +18,7 @@ func (d *Daemon) startImages() error {
 	override, _ := time.ParseDuration(os.Getenv(autoUpdateIntervalEnv))
 	svc, err := images.New(images.Options{
 		Dir: d.path("images"), DB: d.db, Ops: d.ops, Events: d.hub, Self: d.cluster.m.Identity(), Cert: d.cert,
+		Peers: imagePeers{d.cluster},
 		Settings: func() images.Settings {
 			snap := d.config.Snapshot()
 			st := images.Settings{

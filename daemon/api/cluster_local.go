@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -21,6 +22,12 @@ type ClusterLocalService interface {
 	CreateLocalPool(ctx context.Context, name string) error
 	// DeleteLocalPool deletes this member's part of a pool.
 	DeleteLocalPool(ctx context.Context, name string) error
+	// ImageFile opens part ("meta" or "rootfs") of an image held here.
+	ImageFile(ctx context.Context, fp, part string) (io.ReadCloser, error)
+	// PullImage makes this member hold an image (pulled from a holder).
+	PullImage(ctx context.Context, fp string) error
+	// DeleteLocalImage deletes this member's copy of an image.
+	DeleteLocalImage(ctx context.Context, fp string) error
 }
 
 type clusterLocalHandlers struct{ svc ClusterLocalService }
@@ -33,6 +40,31 @@ func clusterLocalRoutes(r chi.Router, d Deps) {
 	r.Get("/cluster/instance-states", h(clusterPeer, c.instanceStates))
 	r.Post("/cluster/storage-pools/{pool}", h(clusterPeer, c.pool(c.svc.CreateLocalPool)))
 	r.Delete("/cluster/storage-pools/{pool}", h(clusterPeer, c.pool(c.svc.DeleteLocalPool)))
+	r.Get("/cluster/images/{fp}/files/{part}", h(clusterPeer, c.imageFile))
+	r.Post("/cluster/images/{fp}/pull", h(clusterPeer, c.image(c.svc.PullImage)))
+	r.Delete("/cluster/images/{fp}", h(clusterPeer, c.image(c.svc.DeleteLocalImage)))
+}
+
+func (c clusterLocalHandlers) image(fn func(ctx context.Context, fp string) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := fn(r.Context(), PathParam(r, "fp")); err != nil {
+			return err
+		}
+		return renderEmpty(w)
+	}
+}
+
+// imageFile streams one file of an image to a member pulling it.
+func (c clusterLocalHandlers) imageFile(w http.ResponseWriter, r *http.Request) error {
+	f, err := c.svc.ImageFile(r.Context(), PathParam(r, "fp"), PathParam(r, "part"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, f)
+	return nil
 }
 
 func (c clusterLocalHandlers) pool(fn func(ctx context.Context, name string) error) handlerFunc {

@@ -55,6 +55,8 @@ type Options struct {
 	Volumes ImageVolumeDeleter
 	// Publisher is optional: nil until the instance service provides it.
 	Publisher Publisher
+	// Peers reaches the other cluster members (nil: standalone).
+	Peers Peers
 }
 
 // Service is the image store.

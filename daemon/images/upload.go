@@ -161,6 +161,7 @@ func (s *Service) importStaged(ctx context.Context, op *operations.Op, st *stagi
 	if err != nil {
 		return api.Image{}, err
 	}
+	s.replicate(ctx, fp)
 	s.emit(project, "image-created", imageURL(fp, project), map[string]any{"type": typ}, who)
 	for _, a := range o.Aliases {
 		s.emit(project, "image-alias-created", aliasURL(a.Name, project), map[string]any{"target": fp}, who)
