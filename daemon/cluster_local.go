@@ -43,3 +43,18 @@ func (l clusterLocal) PullImage(ctx context.Context, fp string) error {
 func (l clusterLocal) DeleteLocalImage(ctx context.Context, fp string) error {
 	return l.d.images.DeleteLocal(ctx, fp)
 }
+
+// CreateLocalNetwork implements api.ClusterLocalService.
+func (l clusterLocal) CreateLocalNetwork(ctx context.Context, project, name string) error {
+	return l.d.network.CreateLocal(ctx, project, name)
+}
+
+// DeleteLocalNetwork implements api.ClusterLocalService.
+func (l clusterLocal) DeleteLocalNetwork(ctx context.Context, project, name string) error {
+	return l.d.network.DeleteLocal(ctx, project, name)
+}
+
+// NetworkLeases implements api.ClusterLocalService.
+func (l clusterLocal) NetworkLeases(ctx context.Context, project, name string) ([]shared.NetworkLease, error) {
+	return l.d.network.LocalLeases(ctx, project, name)
+}

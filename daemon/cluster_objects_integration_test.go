@@ -5,9 +5,11 @@ package daemon_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lxdng/lxd/daemon/daemontest"
 	"github.com/lxdng/lxd/shared/api"
@@ -26,6 +28,8 @@ func TestClusterObjects(t *testing.T) {
 	t.Run("pools", func(t *testing.T) { checkClusterPools(t, c) })
 	t.Run("images", func(t *testing.T) { checkClusterImages(t, c, img.Unified) })
 	t.Run("instances", func(t *testing.T) { checkClusterInstances(t, c, img.Unified) })
+	t.Run("networks", func(t *testing.T) { checkClusterNetworks(t, c) })
+	t.Run("bridge", func(t *testing.T) { checkClusterBridge(t, c, img.Unified) })
 }
 
 // clusterQuery runs lxc query on m and decodes the answer into out.
@@ -267,4 +271,121 @@ func clusterLocations(t *testing.T, m *daemontest.Member) map[string]string {
 		}
 	}
 	return out
+}
+
+// clusterVeth makes a veth pair on the host (removed at cleanup) and
+// returns the name of one end.
+func clusterVeth(t *testing.T) string {
+	t.Helper()
+	a := daemontest.Name(t, "lxc2v")
+	if out, err := exec.Command("ip", "link", "add", a, "type", "veth", "peer", "name", a+"p").CombinedOutput(); err != nil {
+		t.Fatalf("ip link add %s: %v: %s", a, err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", a).Run() })
+	return a
+}
+
+// checkClusterNetworks: a macvlan network whose parent differs per member
+// goes through the pending/created flow and is Created on every member.
+func checkClusterNetworks(t *testing.T, c *daemontest.TestCluster) {
+	m1, m2, m3 := c.Members[0], c.Members[1], c.Members[2]
+	name := daemontest.Name(t, "lxc2m")
+	clusterFails(t, m2, "Network not pending on any node (use --target <node> first)", "network", "create", name, "--type", "macvlan")
+	parents := map[string]string{}
+	for _, m := range c.Members {
+		parents[m.Name] = clusterVeth(t)
+		out := m2.MustLXC(t, "network", "create", name, "--type", "macvlan", "parent="+parents[m.Name], "--target", m.Name)
+		if !strings.Contains(out, "Network "+name+" pending on member "+m.Name) {
+			t.Fatalf("targeted create: %q", out)
+		}
+		if m == m1 {
+			t.Cleanup(func() { m2.LXC(t, "network", "delete", name) })
+			clusterFails(t, m2, `The network is already defined on member "m1"`, "network", "create", name, "--type", "macvlan", "--target", "m1")
+			clusterFails(t, m2, `Config key "mtu" may not be used as member-specific key`,
+				"network", "create", name, "--type", "macvlan", "mtu=1400", "--target", "m2")
+			clusterFails(t, m2, "Network not defined on nodes: m2, m3", "network", "create", name, "--type", "macvlan")
+		}
+	}
+	var n api.Network
+	clusterQuery(t, m1, "/1.0/networks/"+name, &n)
+	if n.Status != "Pending" || strings.Join(n.Locations, ",") != "m1,m2,m3" || len(n.Config) != 0 {
+		t.Fatalf("pending network: %+v", n)
+	}
+	clusterFails(t, m2, `Config key "parent" is cluster member specific`, "network", "create", name, "--type", "macvlan", "parent=x")
+	if out := m2.MustLXC(t, "network", "create", name, "--type", "macvlan", "mtu=1400"); !strings.Contains(out, "Network "+name+" created") {
+		t.Fatalf("global create: %q", out)
+	}
+	clusterQuery(t, m3, "/1.0/networks/"+name, &n)
+	if n.Status != "Created" || n.Config["mtu"] != "1400" || n.Config["parent"] != "" {
+		t.Fatalf("created network: %+v", n)
+	}
+	for _, m := range c.Members {
+		clusterQuery(t, m1, "/1.0/networks/"+name+"?target="+m.Name, &n)
+		if n.Status != "Created" || n.Config["parent"] != parents[m.Name] {
+			t.Fatalf("network on %s: %+v", m.Name, n)
+		}
+	}
+	var cl api.Cluster
+	clusterQuery(t, m3, "/1.0/cluster", &cl)
+	found := false
+	for _, k := range cl.MemberConfig {
+		found = found || (k.Entity == "network" && k.Name == name && k.Key == "parent")
+	}
+	if !found {
+		t.Fatalf("member_config lacks the network's parent: %+v", cl.MemberConfig)
+	}
+	m2.MustLXC(t, "network", "delete", name)
+	clusterFails(t, m1, "Network not found", "network", "show", name)
+}
+
+// checkClusterBridge: members sharing one host cannot each have a bridge
+// of the same name: the first member's part is created, the others fail
+// (as LXD 5.0.2 does here), leaving the network Errored. The leases of the
+// member that has it are seen from every member, with its location.
+func checkClusterBridge(t *testing.T, c *daemontest.TestCluster, file string) {
+	m1, m2 := c.Members[0], c.Members[1]
+	name := daemontest.Name(t, "lxc2b")
+	for _, m := range c.Members {
+		m2.MustLXC(t, "network", "create", name, "--target", m.Name)
+		if m == m1 {
+			t.Cleanup(func() { m2.LXC(t, "network", "delete", name) })
+		}
+	}
+	r := m2.LXC(t, "network", "create", name, "ipv4.address=10.206.77.1/24", "ipv4.nat=false", "ipv6.address=none")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, `Network interface "`+name+`" already exists`) ||
+		!strings.Contains(r.Stderr, `"m1"`) || !strings.Contains(r.Stderr, `"m3"`) {
+		t.Fatalf("bridge create on a shared host: exit %d: %s", r.ExitCode, r.Stderr)
+	}
+	var n api.Network
+	for member, want := range map[string]string{"": "Errored", "m1": "Pending", "m2": "Created"} {
+		path := "/1.0/networks/" + name
+		if member != "" {
+			path += "?target=" + member
+		}
+		clusterQuery(t, m1, path, &n)
+		if n.Status != want || n.Config["ipv4.address"] != "10.206.77.1/24" {
+			t.Fatalf("%s: %+v, want status %s", path, n, want)
+		}
+	}
+	pool := clusterPoolEverywhere(t, c)
+	_ = pool
+	clusterImport(t, m1, file, "busybox")
+	inst := daemontest.Name(t, "c")
+	m2.MustLXC(t, "launch", "busybox", inst, "--target", "m2", "--network", name)
+	t.Cleanup(func() { m2.LXC(t, "delete", "-f", inst) })
+	daemontest.Eventually(t, 30*time.Second, "the instance's lease is seen from m1 with location m2", func() bool {
+		var leases []api.NetworkLease
+		clusterQuery(t, m1, "/1.0/networks/"+name+"/leases", &leases)
+		for _, l := range leases {
+			if l.Type == api.NetworkLeaseDynamic && l.Location == "m2" && strings.HasPrefix(l.Address, "10.206.77.") {
+				return true
+			}
+		}
+		return false
+	})
+	m2.MustLXC(t, "delete", "-f", inst)
+	m1.MustLXC(t, "network", "delete", name)
+	if err := exec.Command("ip", "link", "show", name).Run(); err == nil {
+		t.Fatalf("bridge %s left on the host", name)
+	}
 }

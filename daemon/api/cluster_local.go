@@ -28,6 +28,12 @@ type ClusterLocalService interface {
 	PullImage(ctx context.Context, fp string) error
 	// DeleteLocalImage deletes this member's copy of an image.
 	DeleteLocalImage(ctx context.Context, fp string) error
+	// CreateLocalNetwork starts this member's part of a clustered network.
+	CreateLocalNetwork(ctx context.Context, project, name string) error
+	// DeleteLocalNetwork deletes this member's part of a network.
+	DeleteLocalNetwork(ctx context.Context, project, name string) error
+	// NetworkLeases lists the leases of this member's part of a network.
+	NetworkLeases(ctx context.Context, project, name string) ([]api.NetworkLease, error)
 }
 
 type clusterLocalHandlers struct{ svc ClusterLocalService }
@@ -43,6 +49,26 @@ func clusterLocalRoutes(r chi.Router, d Deps) {
 	r.Get("/cluster/images/{fp}/files/{part}", h(clusterPeer, c.imageFile))
 	r.Post("/cluster/images/{fp}/pull", h(clusterPeer, c.image(c.svc.PullImage)))
 	r.Delete("/cluster/images/{fp}", h(clusterPeer, c.image(c.svc.DeleteLocalImage)))
+	r.Post("/cluster/networks/{name}", h(clusterPeer, c.network(c.svc.CreateLocalNetwork)))
+	r.Delete("/cluster/networks/{name}", h(clusterPeer, c.network(c.svc.DeleteLocalNetwork)))
+	r.Get("/cluster/networks/{name}/leases", h(clusterPeer, c.networkLeases))
+}
+
+func (c clusterLocalHandlers) network(fn func(ctx context.Context, project, name string) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := fn(r.Context(), r.URL.Query().Get("project"), PathParam(r, "name")); err != nil {
+			return err
+		}
+		return renderEmpty(w)
+	}
+}
+
+func (c clusterLocalHandlers) networkLeases(w http.ResponseWriter, r *http.Request) error {
+	leases, err := c.svc.NetworkLeases(r.Context(), r.URL.Query().Get("project"), PathParam(r, "name"))
+	if err != nil {
+		return err
+	}
+	return renderSync(w, leases, nil)
 }
 
 func (c clusterLocalHandlers) image(fn func(ctx context.Context, fp string) error) handlerFunc {

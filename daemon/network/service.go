@@ -33,6 +33,8 @@ type Options struct {
 	// its name ("none" when not clustered) is the leases' location.
 	Self   cluster.Self
 	Events Publisher
+	// Peers reaches the other cluster members (nil: standalone).
+	Peers Peers
 }
 
 // Service manages networks. Changes are serialised by one mutex: they are

@@ -35,6 +35,9 @@ func (s *Service) Startup(ctx context.Context) error {
 		if !rec.hasRow {
 			continue // not created on this member
 		}
+		if s.clustered() && rec.local.State != db.NetworkCreated {
+			continue // pending here (or it failed here): nothing to start
+		}
 		startErr := s.startOne(ctx, rec, all, u)
 		state, msg := db.NetworkCreated, ""
 		if startErr != nil {
