@@ -246,3 +246,30 @@ type peerClient struct {
 	*client.Client
 	Member db.Member
 }
+
+// registerVolumeRoutes routes a request about a storage volume to the
+// member holding it (volumes of local pools live on one member), unless
+// ?target= names one.
+func (c *clustering) registerVolumeRoutes() {
+	c.owners.Register("/1.0/storage-pools/{pool}/volumes/{type}/{name}", c.volumeOwner)
+	c.owners.Register("/1.0/storage-pools/{pool}/volumes/{type}/{name}/*", c.volumeOwner)
+}
+
+// volumeOwner names the one member holding the volume; unknown, or held by
+// several members (the caller must target one), it is answered here.
+func (c *clustering) volumeOwner(r *http.Request, params map[string]string) (string, bool, error) {
+	var members []string
+	err := c.m.Store.Tx(r.Context(), func(ctx context.Context, tx *db.Tx) error {
+		var err error
+		members, err = tx.QueryStrings(ctx, `SELECT DISTINCT m.name FROM storage_volumes v
+			JOIN storage_pools p ON p.id = v.pool_id JOIN members m ON m.id = v.member_id
+			JOIN projects pr ON pr.id = v.project_id
+			WHERE p.name = ? AND v.type = ? AND v.name = ? AND pr.name IN (?, 'default')`,
+			params["pool"], params["type"], params["name"], requestProject(r))
+		return err
+	})
+	if err != nil || len(members) != 1 {
+		return "", false, err
+	}
+	return members[0], true, nil
+}

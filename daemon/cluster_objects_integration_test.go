@@ -30,6 +30,8 @@ func TestClusterObjects(t *testing.T) {
 	t.Run("instances", func(t *testing.T) { checkClusterInstances(t, c, img.Unified) })
 	t.Run("networks", func(t *testing.T) { checkClusterNetworks(t, c) })
 	t.Run("bridge", func(t *testing.T) { checkClusterBridge(t, c, img.Unified) })
+	t.Run("volumes", func(t *testing.T) { checkClusterVolumes(t, c, img.Unified) })
+	t.Run("offline", func(t *testing.T) { checkClusterMemberDown(t, c, img.Unified) })
 }
 
 // clusterQuery runs lxc query on m and decodes the answer into out.
@@ -387,5 +389,68 @@ func checkClusterBridge(t *testing.T, c *daemontest.TestCluster, file string) {
 	m1.MustLXC(t, "network", "delete", name)
 	if err := exec.Command("ip", "link", "show", name).Run(); err == nil {
 		t.Fatalf("bridge %s left on the host", name)
+	}
+}
+
+// checkClusterVolumes: custom volumes live on one member; lists show every
+// member's with their location, requests about one reach its member, and a
+// member holding volumes or instances is not removed without --force.
+func checkClusterVolumes(t *testing.T, c *daemontest.TestCluster, file string) {
+	m1, m2 := c.Members[0], c.Members[1]
+	pool := clusterPoolEverywhere(t, c)
+	m2.MustLXC(t, "storage", "volume", "create", pool, "v1", "--target", "m3")
+	t.Cleanup(func() { m2.LXC(t, "storage", "volume", "delete", pool, "v1", "--target", "m3") })
+	m2.MustLXC(t, "storage", "volume", "create", pool, "v2")
+	t.Cleanup(func() { m2.LXC(t, "storage", "volume", "delete", pool, "v2", "--target", "m2") })
+	var urls []string
+	clusterQuery(t, m1, "/1.0/storage-pools/"+pool+"/volumes/custom", &urls)
+	want := "/1.0/storage-pools/" + pool + "/volumes/custom/v1?target=m3 /1.0/storage-pools/" + pool + "/volumes/custom/v2?target=m2"
+	if strings.Join(urls, " ") != want {
+		t.Fatalf("volume URLs from m1:\n got %v\nwant %s", urls, want)
+	}
+	var v api.StorageVolume
+	clusterQuery(t, m1, "/1.0/storage-pools/"+pool+"/volumes/custom/v1", &v)
+	if v.Location != "m3" || v.Name != "v1" {
+		t.Fatalf("volume v1 via m1: %+v", v)
+	}
+	if _, err := os.Stat(filepath.Join(c.Members[2].Dir, "storage-pools", pool, "custom", "default_v1")); err != nil {
+		t.Fatalf("v1 on m3's disk: %v", err)
+	}
+	m1.MustLXC(t, "storage", "volume", "set", pool, "v1", "user.k", "x")
+	clusterFails(t, m1, "custom volumes v1", "cluster", "remove", "m3")
+	m1.MustLXC(t, "storage", "volume", "delete", pool, "v1")
+	clusterImport(t, m1, file, "busybox")
+	name := daemontest.Name(t, "c")
+	m2.MustLXC(t, "init", "busybox", name, "--target", "m3")
+	t.Cleanup(func() { m2.LXC(t, "delete", "-f", name) })
+	clusterFails(t, m1, "instances "+name, "cluster", "remove", "m3")
+	m1.MustLXC(t, "delete", name)
+}
+
+// checkClusterMemberDown: after kill -9 of the member holding an instance,
+// requests about it fail at once naming the member, and lists show it in
+// Error (LXD's entry for an unreachable member).
+func checkClusterMemberDown(t *testing.T, c *daemontest.TestCluster, file string) {
+	m1, m2, m3 := c.Members[0], c.Members[1], c.Members[2]
+	clusterPoolEverywhere(t, c)
+	clusterImport(t, m1, file, "busybox")
+	name := daemontest.Name(t, "c")
+	m2.MustLXC(t, "launch", "busybox", name, "--target", "m3")
+	t.Cleanup(func() { m2.LXC(t, "delete", "-f", name) })
+	m3.Kill()
+	t.Cleanup(func() { m3.Restart(); c.WaitSettled(t, 60*time.Second) })
+	start := time.Now()
+	clusterFails(t, m1, `"m3"`, "exec", name, "--", "true")
+	clusterFails(t, m1, `"m3"`, "stop", name)
+	if got := clusterLocations(t, m1)[name]; got != "ERROR@m3" {
+		t.Fatalf("lxc list with m3 down: %s is %q", name, got)
+	}
+	var list []api.Instance
+	clusterQuery(t, m2, "/1.0/instances?recursion=1", &list)
+	if len(list) != 1 || list[0].StatusCode != api.Error || list[0].Location != "m3" || list[0].Config != nil {
+		t.Fatalf("recursion=1 with m3 down: %+v", list)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("requests about an instance on a dead member took %s", took)
 	}
 }

@@ -163,6 +163,7 @@ func (d *Daemon) start(ctx context.Context) error {
 	}
 	d.cluster.registerResolvers()
 	d.cluster.registerInstanceRoutes()
+	d.cluster.registerVolumeRoutes()
 	res, err := resources.New(resources.Options{})
 	if err != nil {
 		return err
