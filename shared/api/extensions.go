@@ -160,6 +160,9 @@ var ExtensionList = []Extension{
 	{"container_image_properties", "TestInstanceLaunch"},
 	{"container_copy_project", "TestInstanceProjects"},
 	{"proxy", "TestInstanceProxy"},
+	// cluster.images_minimal_replica: images copied to that many members at
+	// import, pulled by a member that needs one, deleted on every member.
+	{"clustering_image_replication", "TestClusterObjects"},
 }
 
 // Extensions returns the extension names for GET /1.0.
