@@ -38,10 +38,10 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 		return err
 	}
 	d.instances, err = instances.New(instances.Options{
-		Store: d.db, MemberID: d.member.ID, Location: d.hub.Location, Driver: drv, Storage: d.storage,
+		Store: d.db, Self: d.cluster.m.Identity(), Location: d.hub.Location, Driver: drv, Storage: d.storage,
 		Networks: instanceNetworks{d.network}, Projects: d.projects, Images: instanceImages{d.images},
 		Events: d.hub, Dir: d.cfg.Dir, DevlxdDir: d.path("devlxd"),
-		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval,
+		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval, Peers: instancePeers{d.cluster},
 	})
 	if err != nil {
 		return err

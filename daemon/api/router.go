@@ -53,6 +53,10 @@ type Deps struct {
 	// Cluster, when set, serves /1.0/cluster and the members' internal
 	// endpoints.
 	Cluster ClusterService
+	// ClusterLocal, when set, answers the members' questions about what
+	// this member holds (instance states, local pool/network parts,
+	// image files).
+	ClusterLocal ClusterLocalService
 	// Resources, when set, serves GET /1.0/resources.
 	Resources ResourceService
 	// Forward, when set, wraps the routes to proxy requests that belong to
@@ -75,6 +79,7 @@ func New(d Deps) http.Handler {
 	r.Route("/internal", func(r chi.Router) {
 		internalRoutes(r, d)
 		clusterInternalRoutes(r, d)
+		clusterLocalRoutes(r, d)
 	})
 	r.Group(func(r chi.Router) {
 		if d.Forward != nil {

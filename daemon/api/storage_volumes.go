@@ -61,9 +61,22 @@ func (s storageHandlers) listVolumes(w http.ResponseWriter, r *http.Request) err
 	pool := url.PathEscape(PathParam(r, "pool"))
 	urls := make([]string, 0, len(vols))
 	for _, v := range vols {
-		urls = append(urls, "/1.0/storage-pools/"+pool+"/volumes/"+v.Type+"/"+volumeListPath(v.Name)+projectQuery(v.Project))
+		urls = append(urls, "/1.0/storage-pools/"+pool+"/volumes/"+v.Type+"/"+volumeListPath(v.Name)+volumeQuery(v))
 	}
 	return renderSync(w, urls, nil)
+}
+
+// volumeQuery is the query a listed volume's URL carries: its project, and
+// in a cluster the member holding it (LXD: "?target=m2").
+func volumeQuery(v api.StorageVolume) string {
+	q := projectQuery(v.Project)
+	if v.Location == "" || v.Location == "none" {
+		return q
+	}
+	if q == "" {
+		return "?target=" + url.QueryEscape(v.Location)
+	}
+	return q + "&target=" + url.QueryEscape(v.Location)
 }
 
 // volumeListPath turns a listed "vol/snap" into "vol/snapshots/snap".

@@ -64,7 +64,7 @@ func (s *Service) memberRecords(ctx context.Context) ([]*record, error) {
 	var recs []*record
 	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
-		recs, err = loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.MemberID})
+		recs, err = loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.Self.ID()})
 		return err
 	})
 	return recs, err

@@ -148,7 +148,7 @@ func (j *CreateJob) Run(ctx context.Context, progress func(map[string]any)) erro
 // instance type limits and volatile keys; devices; profiles.
 func (j *CreateJob) buildRow(ctx context.Context, tx *db.Tx) (db.Instance, error) {
 	req := j.req
-	row := db.Instance{Project: j.Project, Name: j.Name, MemberID: j.s.o.MemberID, Type: req.Type,
+	row := db.Instance{Project: j.Project, Name: j.Name, MemberID: j.s.o.Self.ID(), Type: req.Type,
 		Architecture: req.Architecture, Ephemeral: req.Ephemeral, Stateful: req.Stateful, Description: req.Description,
 		CreatedAt: time.Now(), Config: copyMap(req.Config), Devices: copyDevices(req.Devices), Profiles: req.Profiles}
 	if j.image != nil {

@@ -13,7 +13,8 @@
 // The services it needs (storage volumes, images, networks) come in as the
 // small interfaces of service.go, declared here on the consumer side.
 //
-// It imports cluster/db, daemon/instconfig, daemon/instances/{rootfs,
+// It imports cluster (live member identity), cluster/db, daemon/instconfig,
+// daemon/instances/{rootfs,
 // templates}, daemon/images/imagefile, daemon/storage (instance volume
 // types), daemon/request, drivers/instance (and idmap), drivers/network/nic,
 // drivers/storage (types) and shared/*.

@@ -168,7 +168,8 @@ func (s *Service) listRecords(ctx context.Context, o ListOpts) ([]*record, error
 }
 
 // List returns the instances of a project (or of every project) with
-// their status.
+// their status; in a cluster, the status of another member's instance
+// comes from that member.
 func (s *Service) List(ctx context.Context, o ListOpts) ([]api.Instance, error) {
 	recs, err := s.listRecords(ctx, o)
 	if err != nil {
@@ -181,9 +182,13 @@ func (s *Service) List(ctx context.Context, o ListOpts) ([]api.Instance, error) 
 		}
 		return out, nil
 	}
-	states := s.states(ctx, recs)
+	states := s.listStates(ctx, recs, false)
 	for n, r := range recs {
-		out = append(out, r.render(states[n].Status, s.o.Location()))
+		if states[n].Status == "" {
+			out = append(out, unreachable(r))
+			continue
+		}
+		out = append(out, r.render(states[n].StatusCode, s.o.Location()))
 	}
 	return out, nil
 }
@@ -207,11 +212,15 @@ func (s *Service) ListFull(ctx context.Context, o ListOpts) ([]api.InstanceFull,
 	if err != nil {
 		return nil, err
 	}
-	states := s.states(ctx, recs)
+	states := s.listStates(ctx, recs, true)
 	out := make([]api.InstanceFull, 0, len(recs))
 	for n, r := range recs {
-		state := s.renderState(ctx, r, states[n])
-		full := api.InstanceFull{Instance: r.render(states[n].Status, s.o.Location()), State: &state}
+		if states[n].Status == "" {
+			out = append(out, api.InstanceFull{Instance: unreachable(r)})
+			continue
+		}
+		state := states[n]
+		full := api.InstanceFull{Instance: r.render(state.StatusCode, s.o.Location()), State: &state}
 		for _, sn := range snaps[r.row.ID] {
 			full.Snapshots = append(full.Snapshots, renderSnapshot(r, sn))
 		}

@@ -21,5 +21,6 @@
 // could exist in LXD 5.0.2: every type this server supports is refused
 // there, as LXD refuses bridge/macvlan/physical).
 //
-// It imports cluster/db, daemon/request, drivers/network and shared/*.
+// It imports cluster (the live member identity), cluster/db, daemon/request,
+// drivers/network and shared/*.
 package network

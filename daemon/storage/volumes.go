@@ -191,7 +191,7 @@ func (s *Service) newVolume(ctx context.Context, tx *db.Tx, pool, project string
 		return vol, err
 	}
 	cfg := drv.ApplyVolumeDefaults(vol.p.Config, req.Config, vol.d.VolumeKeys())
-	vol.row = db.StorageVolume{PoolID: vol.pool.ID, PoolName: pool, MemberID: s.memberID, Project: owner,
+	vol.row = db.StorageVolume{PoolID: vol.pool.ID, PoolName: pool, MemberID: s.self.ID(), Project: owner,
 		Type: req.Type, Name: req.Name, Description: req.Description, ContentType: req.ContentType, Config: cfg}
 	vol.v = s.driverVolume(vol.p, vol.row)
 	if err := validateVolumeConfig(vol.d, vol.driverName(), cfg); err != nil {

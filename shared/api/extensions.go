@@ -166,6 +166,9 @@ var ExtensionList = []Extension{
 	{"container_push", "TestMigrateInstancePush"},
 	{"container_push_target", "TestMigrateInstancePush"},
 	{"cluster_internal_copy", "TestMigrateCluster"},
+	// cluster.images_minimal_replica: images copied to that many members at
+	// import, pulled by a member that needs one, deleted on every member.
+	{"clustering_image_replication", "TestClusterObjects"},
 }
 
 // Extensions returns the extension names for GET /1.0.
