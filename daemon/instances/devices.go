@@ -43,10 +43,9 @@ func (p *preparedDevices) undo(ctx context.Context) {
 // name order, preparing the host side (NICs, custom volume mounts).
 func (s *Service) prepareDevices(ctx context.Context, rec *record) (*preparedDevices, error) {
 	out := &preparedDevices{volatile: map[string]string{}}
-	nicIndex := 0
 	for _, name := range sortedKeys(rec.expDevices) {
 		dev := rec.expDevices[name]
-		spec, err := s.deviceSpec(ctx, rec, name, dev, out, &nicIndex)
+		spec, err := s.deviceSpec(ctx, rec, name, dev, out)
 		if err != nil {
 			out.undo(context.WithoutCancel(ctx))
 			return nil, err
@@ -59,7 +58,7 @@ func (s *Service) prepareDevices(ctx context.Context, rec *record) (*preparedDev
 }
 
 // deviceSpec prepares one device; nil means nothing for the driver.
-func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices, nicIndex *int) (*instance.DeviceSpec, error) {
+func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices) (*instance.DeviceSpec, error) {
 	switch dev["type"] {
 	case "none", "proxy":
 		return nil, nil
@@ -71,7 +70,7 @@ func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev 
 	case "unix-char", "unix-block":
 		return unixSpec(name, dev)
 	case "nic":
-		return s.nicSpec(ctx, rec, name, dev, out, nicIndex)
+		return s.nicSpec(ctx, rec, name, dev, out)
 	}
 	return nil, api.BadRequest("Device %q: device type %q is not supported by this server", name, dev["type"])
 }
@@ -221,21 +220,45 @@ func nicVolatile(cfg map[string]string, dev string) map[string]string {
 	return out
 }
 
+// nicName is the interface name inside for NIC device dev: its "name",
+// else the one recorded in volatile.<dev>.name, else the first ethN no
+// other NIC of rec has (pending holds names picked but not stored yet).
+// fresh says the name is new and must be recorded.
+func nicName(rec *record, dev string, pending map[string]string) (name string, fresh bool) {
+	if v := rec.expDevices[dev]["name"]; v != "" {
+		return v, false
+	}
+	if v := rec.row.Config["volatile."+dev+".name"]; v != "" {
+		return v, false
+	}
+	used := map[string]bool{}
+	for other, d := range rec.expDevices {
+		if other == dev || d["type"] != "nic" {
+			continue
+		}
+		for _, n := range []string{d["name"], rec.row.Config["volatile."+other+".name"], pending["volatile."+other+".name"]} {
+			if n != "" {
+				used[n] = true
+			}
+		}
+	}
+	for i := 0; ; i++ {
+		if n := fmt.Sprintf("eth%d", i); !used[n] {
+			return n, true
+		}
+	}
+}
+
 // nicSpec creates the host side of a NIC.
-func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices, idx *int) (*instance.DeviceSpec, error) {
+func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices) (*instance.DeviceSpec, error) {
 	cfg, err := s.nicConfig(ctx, rec, dev)
 	if err != nil {
 		return nil, err
 	}
-	inside := cfg["name"]
-	if inside == "" {
-		inside = rec.row.Config["volatile."+name+".name"]
-	}
-	if inside == "" {
-		inside = fmt.Sprintf("eth%d", *idx)
+	inside, fresh := nicName(rec, name, out.volatile)
+	if fresh {
 		out.volatile["volatile."+name+".name"] = inside
 	}
-	*idx++
 	cfg["name"] = inside
 	o := nic.Opts{Config: cfg, Volatile: nicVolatile(rec.row.Config, name), FirewallTable: s.o.FirewallTable}
 	res, err := nic.Create(ctx, o)
@@ -251,7 +274,8 @@ func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map
 	for k, v := range res.Volatile {
 		out.volatile["volatile."+name+"."+k] = v
 	}
-	n := instance.NIC{Type: "phys", Name: inside, HostName: res.Device, Hwaddr: res.Hwaddr, MTU: res.MTU}
+	n := instance.NIC{Type: "phys", Name: inside, HostName: res.Device, Hwaddr: res.Hwaddr, MTU: res.MTU,
+		IPv4: res.IPv4, IPv6: res.IPv6, IPv4Gateway: res.IPv4Gateway, IPv6Gateway: res.IPv6Gateway}
 	return &instance.DeviceSpec{Name: name, NICs: []instance.NIC{n}}, nil
 }
 
