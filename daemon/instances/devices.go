@@ -220,6 +220,17 @@ func nicVolatile(cfg map[string]string, dev string) map[string]string {
 	return out
 }
 
+// needsHwaddr reports whether NIC device dev gets a generated MAC
+// (volatile.<dev>.hwaddr): not when it sets one, and not for the kinds
+// that keep the parent's own (physical, sriov, ipvlan), as with LXD.
+func needsHwaddr(dev map[string]string) bool {
+	switch dev["nictype"] {
+	case nic.Physical, nic.SRIOV, nic.IPVLAN:
+		return false
+	}
+	return dev["type"] == "nic" && dev["hwaddr"] == ""
+}
+
 // nicName is the interface name inside for NIC device dev: its "name",
 // else the one recorded in volatile.<dev>.name, else the first ethN no
 // other NIC of rec has (pending holds names picked but not stored yet).
@@ -249,10 +260,30 @@ func nicName(rec *record, dev string, pending map[string]string) (name string, f
 	}
 }
 
+// dnsNameConflict refuses a second NIC of rec on the managed bridge that
+// NIC device dev uses: dnsmasq knows an instance by its name, once per
+// network (LXD's "Instance DNS name ... already used on network"). phase
+// is "add" or "start", as in LXD's wording.
+func dnsNameConflict(rec *record, dev, phase string, nicType string) error {
+	network := rec.expDevices[dev]["network"]
+	if network == "" || nicType != nic.Bridged {
+		return nil
+	}
+	for other, d := range rec.expDevices {
+		if other != dev && d["type"] == "nic" && d["network"] == network {
+			return api.Conflict("Failed %s validation for device %q: Instance DNS name %q already used on network", phase, dev, rec.row.Name)
+		}
+	}
+	return nil
+}
+
 // nicSpec creates the host side of a NIC.
 func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices) (*instance.DeviceSpec, error) {
 	cfg, err := s.nicConfig(ctx, rec, dev)
 	if err != nil {
+		return nil, err
+	}
+	if err := dnsNameConflict(rec, name, "start", cfg["nictype"]); err != nil {
 		return nil, err
 	}
 	inside, fresh := nicName(rec, name, out.volatile)

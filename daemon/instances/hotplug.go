@@ -28,6 +28,10 @@ var hotplugTypes = map[string]bool{"disk": true, "unix-char": true, "unix-block"
 func (s *Service) hotplug(ctx context.Context, old, next *record, rev *revert.Reverter) (map[string]string, error) {
 	removed, added := deviceChanges(old.expDevices, next.expDevices)
 	changes := map[string]string{}
+	removed, added, err := s.updateNICsInPlace(ctx, old, next, removed, added)
+	if err != nil {
+		return nil, err
+	}
 	if len(removed)+len(added) == 0 {
 		return changes, nil
 	}
@@ -65,6 +69,41 @@ func (s *Service) hotplug(ctx context.Context, old, next *record, rev *revert.Re
 	}
 	next.expand()
 	return changes, nil
+}
+
+// updateNICsInPlace applies the changed NICs whose changed keys LXD
+// updates in place (filtering, limits, routes, static addresses) and
+// returns the removed and added lists without them.
+func (s *Service) updateNICsInPlace(ctx context.Context, old, next *record, removed, added []string) ([]string, []string, error) {
+	inPlace := map[string]bool{}
+	for _, name := range removed {
+		od, nd := old.expDevices[name], next.expDevices[name]
+		if nd == nil || od["type"] != "nic" || nd["type"] != "nic" || od["network"] != nd["network"] {
+			continue
+		}
+		oc, err1 := s.nicConfig(ctx, old, od)
+		nc, err2 := s.nicConfig(ctx, next, nd)
+		if err1 != nil || err2 != nil || !nic.CanUpdate(oc, nc) {
+			continue
+		}
+		vol := nicVolatile(old.row.Config, name)
+		err := nic.Update(ctx, nic.Opts{Config: oc, Volatile: vol, FirewallTable: s.o.FirewallTable},
+			nic.Opts{Config: nc, Volatile: vol, FirewallTable: s.o.FirewallTable})
+		if err != nil {
+			return nil, nil, fmt.Errorf("Failed to update device %q: %w", name, err)
+		}
+		inPlace[name] = true
+	}
+	keep := func(names []string) []string {
+		var out []string
+		for _, n := range names {
+			if !inPlace[n] {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	return keep(removed), keep(added), nil
 }
 
 // deviceChanges lists, sorted, the devices of old that are gone or changed

@@ -107,7 +107,7 @@ func (s *Service) updatedRecord(ctx context.Context, old *record, put api.Instan
 			return api.BadRequest("Invalid devices: %w", err)
 		}
 		for dev, d := range next.expDevices {
-			if d["type"] == "nic" && d["hwaddr"] == "" && next.row.Config["volatile."+dev+".hwaddr"] == "" {
+			if needsHwaddr(d) && next.row.Config["volatile."+dev+".hwaddr"] == "" {
 				next.row.Config["volatile."+dev+".hwaddr"] = nic.RandomHwaddr()
 			}
 		}
@@ -128,6 +128,9 @@ func (s *Service) updatedRecord(ctx context.Context, old *record, put api.Instan
 	}
 	// Outside the transaction: NIC validation asks the network service.
 	if err := s.validateDevices(ctx, next); err != nil {
+		return nil, err
+	}
+	if err := s.checkAddedNICs(ctx, old, next); err != nil {
 		return nil, err
 	}
 	return next, nil
@@ -173,4 +176,24 @@ func (s *Service) UpdateDescription(ctx context.Context, project, name, descript
 	return s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return tx.UpdateInstanceDescription(ctx, rec.row.ID, description)
 	})
+}
+
+// checkAddedNICs runs LXD's add validation of the NICs next adds or
+// changes: one NIC per instance on a managed bridge.
+func (s *Service) checkAddedNICs(ctx context.Context, old, next *record) error {
+	_, added := deviceChanges(old.expDevices, next.expDevices)
+	for _, name := range added {
+		dev := next.expDevices[name]
+		if dev["type"] != "nic" || dev["network"] == "" || s.o.Networks == nil {
+			continue
+		}
+		n, err := s.o.Networks.NICNetwork(ctx, next.row.Project, dev["network"])
+		if err != nil {
+			continue // validateDevices reported it already
+		}
+		if err := dnsNameConflict(next, name, "add", n.NICType); err != nil {
+			return err
+		}
+	}
+	return nil
 }

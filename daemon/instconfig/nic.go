@@ -2,7 +2,6 @@ package instconfig
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/lxdng/lxd/shared/config"
@@ -155,9 +154,26 @@ func validateNIC(ctx context.Context, name string, dev map[string]string, _ Devi
 	return checkKeys(schema, required, dev)
 }
 
+// nicNetworkBanned are the keys a NIC with network=<name> takes from the
+// network instead, per nictype (LXD 5.0.2 refuses them in this order).
+var nicNetworkBanned = map[string][]string{
+	"bridged":  {"nictype", "parent", "mtu", "maas.subnet.ipv4", "maas.subnet.ipv6"},
+	"macvlan":  {"nictype", "parent", "mtu", "vlan", "maas.subnet.ipv4", "maas.subnet.ipv6", "gvrp"},
+	"physical": {"nictype", "parent", "mtu", "vlan", "maas.subnet.ipv4", "maas.subnet.ipv6", "gvrp"},
+	"sriov":    {"nictype", "parent", "mtu", "vlan", "maas.subnet.ipv4", "maas.subnet.ipv6"},
+}
+
 func nicRules(nictype string, dev map[string]string) error {
-	if dev["network"] != "" && dev["parent"] != "" {
-		return errors.New(`Cannot use "parent" property in conjunction with "network" property`)
+	if dev["network"] != "" {
+		banned, ok := nicNetworkBanned[nictype]
+		if !ok {
+			banned = []string{"parent"}
+		}
+		for _, k := range banned {
+			if dev[k] != "" {
+				return fmt.Errorf("Cannot use %q property in conjunction with %q property", k, "network")
+			}
+		}
 	}
 	if nictype == "bridged" && dev["network"] == "" {
 		for _, k := range []string{"ipv4.address", "ipv6.address"} {
