@@ -94,9 +94,24 @@ func scenarioNICBridged(t *testing.T, d *daemontest.Daemon) {
 
 	nicHotplug(t, d, e, c1)
 	nicInUse(t, d, br, c1)
+	nicCheckInfo(t, d, c1, ip1)
+	out := d.MustLXC(t, "network", "show", br)
+	for _, c := range []string{c1, c2} {
+		if !strings.Contains(out, "- /1.0/instances/"+c+"\n") {
+			t.Fatalf("used_by lacks %s:\n%s", c, out)
+		}
+	}
 
-	// With the instances gone, rename and delete clean up everything.
+	// With the instances gone, rename and delete clean up everything:
+	// also the filtering chain of c2's port.
+	filtered := e.get(t, c2).Config["volatile.eth0.host_name"]
+	if !strings.Contains(nftRuleset(t), filtered) {
+		t.Fatalf("no filtering rules for %s's port %s", c2, filtered)
+	}
 	d.MustLXC(t, "delete", "-f", c1, c2)
+	if rs := nftRuleset(t); strings.Contains(rs, filtered) {
+		t.Fatalf("filtering rules of deleted %s's port %s left:\n%s", c2, filtered, rs)
+	}
 	renamed := daemontest.Name(t, "lxnd")
 	d.MustLXC(t, "network", "rename", br, renamed)
 	t.Cleanup(func() { d.LXC(t, "network", "delete", renamed) })
@@ -207,4 +222,16 @@ func nicInUse(t *testing.T, d *daemontest.Daemon, br, name string) {
 func nicGateway(t *testing.T, d *daemontest.Daemon, br string) string {
 	t.Helper()
 	return strings.TrimSpace(d.MustLXC(t, "network", "get", br, "ipv4.address"))
+}
+
+// nicCheckInfo checks the network section of `lxc info`: the NIC, its
+// address and its counters.
+func nicCheckInfo(t *testing.T, d *daemontest.Daemon, name, ip string) {
+	t.Helper()
+	out := d.MustLXC(t, "info", name)
+	for _, want := range []string{"Network usage:", "eth0:", "inet:  " + ip + "/24 (global)", "Bytes received:", "Packets sent:"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("lxc info lacks %q:\n%s", want, out)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package instconfig
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/lxdng/lxd/shared/config"
 )
@@ -120,7 +121,7 @@ func NICKeys(nictype string) (config.Schema, bool) {
 	return s, ok
 }
 
-func validateNIC(ctx context.Context, name string, dev map[string]string, _ Devices, o DeviceOpts) error {
+func validateNIC(ctx context.Context, name string, dev map[string]string, all Devices, o DeviceOpts) error {
 	if o.NIC != nil {
 		return o.NIC(ctx, o.NetworkProject, name, dev)
 	}
@@ -151,7 +152,42 @@ func validateNIC(ctx context.Context, name string, dev map[string]string, _ Devi
 	if err := nicRules(nictype, dev); err != nil {
 		return err
 	}
-	return checkKeys(schema, required, dev)
+	if err := checkKeys(schema, required, dev); err != nil {
+		return err
+	}
+	if nictype == "routed" && !o.Profile {
+		return routedGatewayConflict(name, dev, all)
+	}
+	return nil
+}
+
+// routedGatewayConflict refuses a second routed NIC of an instance that
+// adds an automatic default gateway for a family another one already
+// adds: the instance can have one default route per family.
+func routedGatewayConflict(name string, dev map[string]string, all Devices) error {
+	others := make([]string, 0, len(all))
+	for other := range all {
+		others = append(others, other)
+	}
+	sort.Strings(others)
+	// As LXD: the default (auto) counts even without an address of the
+	// family.
+	auto := func(d map[string]string, family string) bool {
+		gw := d[family+".gateway"]
+		return gw == "" || gw == "auto"
+	}
+	for _, other := range others {
+		od := all[other]
+		if other == name || od["type"] != "nic" || od["nictype"] != "routed" {
+			continue
+		}
+		for _, family := range []string{"ipv4", "ipv6"} {
+			if auto(dev, family) && auto(od, family) {
+				return fmt.Errorf("Existing NIC %q already uses %q in auto mode", other, family+".gateway")
+			}
+		}
+	}
+	return nil
 }
 
 // nicNetworkBanned are the keys a NIC with network=<name> takes from the
