@@ -21,7 +21,10 @@ func TestInstanceLifecycleLikeRealClient(t *testing.T) {
 			cmd("init", "busybox", c),
 			cmd("list", c, "-c", "nsPt", "-f", "csv"),
 			cmd("start", c),
-			cmd("start", c),
+			// A second start is not compared: LXD 5.0.2 answers it either
+			// before or after the client's state check depending on timing,
+			// and the client's hint line differs accordingly (the API tests
+			// check the error itself).
 			cmd("list", c, "-c", "ns", "-f", "csv"),
 			cmd("pause", c),
 			cmd("list", c, "-c", "ns", "-f", "csv"),
