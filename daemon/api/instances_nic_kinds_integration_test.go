@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,4 +145,84 @@ func scenarioNICProfileHotplug(t *testing.T, d *daemontest.Daemon) {
 	if _, still := nicInside(t, e, name)["eth0"]; still || nicHostLink(host) {
 		t.Fatalf("after the profile lost its NIC: inside %v, host end %v", still, nicHostLink(host))
 	}
+}
+
+// TestNICUnsupportedKinds: what this kernel cannot do (802.1Q VLANs,
+// ipvlan, SR-IOV) is accepted by validation as LXD does and then refused
+// clearly at start, leaving the instance stopped and nothing on the host.
+func TestNICUnsupportedKinds(t *testing.T) {
+	d := daemontest.Start(t)
+	e := newInstEnv(t, d)
+	img := busyboxImage(t)
+	e.img = &img
+	br, _ := nicNetwork(t, d)
+	tests := []struct {
+		name string
+		dev  []string
+		want string
+	}{
+		{"macvlan vlan", []string{"nictype=macvlan", "parent=" + br, "vlan=10"}, "not supported by this kernel"},
+		{"ipvlan", []string{"nictype=ipvlan", "parent=" + br, "ipv4.address=10.207.250.2"}, "not supported by this kernel"},
+		{"sriov", []string{"nictype=sriov", "parent=" + br}, "not supported by this server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := daemontest.Name(t, "c")
+			e.newBusybox(t, name)
+			d.MustLXC(t, append([]string{"config", "device", "add", name, "n", "nic"}, tt.dev...)...)
+			before := nicLinkCount(t)
+			r := d.LXC(t, "start", name)
+			if r.ExitCode == 0 || !strings.Contains(r.Stderr, tt.want) || !strings.Contains(r.Stderr, `device "n"`) {
+				t.Fatalf("start: %+v, want an error with %q", r, tt.want)
+			}
+			if st := e.status(t, name); st != "Stopped" || nicLinkCount(t) != before {
+				t.Fatalf("after the refused start: status %s, host links %d -> %d", st, before, nicLinkCount(t))
+			}
+		})
+	}
+}
+
+// nicLinkCount is the number of interfaces in the host namespace.
+func nicLinkCount(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/sys/class/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// TestNICLeasesAfterDnsmasqRestart: a killed dnsmasq is restarted with
+// its leases, and serves the same address to the instance again.
+func TestNICLeasesAfterDnsmasqRestart(t *testing.T) {
+	d := daemontest.Start(t)
+	e := newInstEnv(t, d)
+	br, _ := nicNetwork(t, d)
+	name := daemontest.Name(t, "c")
+	e.newBusybox(t, name)
+	d.MustLXC(t, "config", "device", "add", name, "eth0", "nic", "network="+br, "name=eth0")
+	d.MustLXC(t, "start", name)
+	ip := nicWaitIPv4(t, e, name, "eth0")
+	nicCheckLeases(t, d, br, map[string]string{name: ip}, false)
+	pids := dnsmasqPids(br)
+	if len(pids) != 1 {
+		t.Fatalf("dnsmasq for %s: %v", br, pids)
+	}
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	daemontest.Eventually(t, 20*time.Second, "dnsmasq restarted", func() bool {
+		p := dnsmasqPids(br)
+		return len(p) == 1 && p[0] != pids[0]
+	})
+	for _, l := range nicLeases(t, d, br) {
+		if l.Hostname == name && l.Address != ip {
+			t.Fatalf("lease after the restart %+v, want %s", l, ip)
+		}
+	}
+	d.MustLXC(t, "restart", "--force", name)
+	if again := nicWaitIPv4(t, e, name, "eth0"); again != ip {
+		t.Fatalf("address from the restarted dnsmasq %s, before %s", again, ip)
+	}
+	nicCheckLeases(t, d, br, map[string]string{name: ip}, false)
 }
