@@ -83,6 +83,13 @@ func scenarioNICBridged(t *testing.T, d *daemontest.Daemon) {
 		return nicPing(t, d, c1, sub+".1", "")
 	})
 
+	// ipv4_filtering without a static address: the NIC's lease is pinned
+	// and let through (also after the restart below).
+	d.MustLXC(t, "config", "device", "set", c1, "eth0", "security.ipv4_filtering=true")
+	daemontest.Eventually(t, 10*time.Second, "the DHCP address to pass the filter", func() bool {
+		return nicPing(t, d, c1, sub+".1", "")
+	})
+
 	// The MAC (and with it the lease) survives a restart.
 	d.MustLXC(t, "restart", "--force", c1)
 	if again := nicWaitIPv4(t, e, c1, "eth0"); again != ip1 {

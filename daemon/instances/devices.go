@@ -292,6 +292,12 @@ func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map
 	}
 	cfg["name"] = inside
 	o := nic.Opts{Config: cfg, Volatile: nicVolatile(rec.row.Config, name), FirewallTable: s.o.FirewallTable}
+	if o.Volatile["hwaddr"] == "" && cfg["hwaddr"] == "" && needsHwaddr(cfg) {
+		o.Volatile["hwaddr"] = nic.RandomHwaddr()
+	}
+	if o.AllowedIPv4, o.AllowedIPv6, err = s.filterAddresses(ctx, rec, dev, o); err != nil {
+		return nil, fmt.Errorf("Failed to start device %q: %w", name, err)
+	}
 	res, err := nic.Create(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to start device %q: %w", name, err)
@@ -308,6 +314,33 @@ func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map
 	n := instance.NIC{Type: "phys", Name: inside, HostName: res.Device, Hwaddr: res.Hwaddr, MTU: res.MTU,
 		IPv4: res.IPv4, IPv6: res.IPv6, IPv4Gateway: res.IPv4Gateway, IPv6Gateway: res.IPv6Gateway}
 	return &instance.DeviceSpec{Name: name, NICs: []instance.NIC{n}}, nil
+}
+
+// filterAddresses is what IP filtering lets through for a bridged NIC on
+// a managed network that has filtering on but no static address of the
+// family: the address the network pinned for its MAC (LXD's behaviour).
+func (s *Service) filterAddresses(ctx context.Context, rec *record, dev map[string]string, o nic.Opts) (allow4, allow6 []string, err error) {
+	cfg := o.Config
+	v4 := config.ParseBool(cfg["security.ipv4_filtering"]) && cfg["ipv4.address"] == ""
+	v6 := config.ParseBool(cfg["security.ipv6_filtering"]) && cfg["ipv6.address"] == ""
+	if dev["network"] == "" || cfg["nictype"] != nic.Bridged || (!v4 && !v6) || s.o.Networks == nil {
+		return nil, nil, nil
+	}
+	mac := cfg["hwaddr"]
+	if mac == "" {
+		mac = o.Volatile["hwaddr"]
+	}
+	ip4, ip6, err := s.o.Networks.FilterAddresses(ctx, rec.row.Project, dev["network"], mac, v4, v6)
+	if err != nil {
+		return nil, nil, fmt.Errorf("Failed allocating addresses for IP filtering: %w", err)
+	}
+	if ip4 != "" {
+		allow4 = []string{ip4}
+	}
+	if ip6 != "" {
+		allow6 = []string{ip6}
+	}
+	return allow4, allow6, nil
 }
 
 // removeNICs tears down the host side of every NIC of a stopped instance

@@ -87,8 +87,12 @@ func (s *Service) updateNICsInPlace(ctx context.Context, old, next *record, remo
 			continue
 		}
 		vol := nicVolatile(old.row.Config, name)
-		err := nic.Update(ctx, nic.Opts{Config: oc, Volatile: vol, FirewallTable: s.o.FirewallTable},
-			nic.Opts{Config: nc, Volatile: vol, FirewallTable: s.o.FirewallTable})
+		no := nic.Opts{Config: nc, Volatile: vol, FirewallTable: s.o.FirewallTable}
+		var err error
+		if no.AllowedIPv4, no.AllowedIPv6, err = s.filterAddresses(ctx, next, nd, no); err != nil {
+			return nil, nil, fmt.Errorf("Failed to update device %q: %w", name, err)
+		}
+		err = nic.Update(ctx, nic.Opts{Config: oc, Volatile: vol, FirewallTable: s.o.FirewallTable}, no)
 		if err != nil {
 			return nil, nil, fmt.Errorf("Failed to update device %q: %w", name, err)
 		}
