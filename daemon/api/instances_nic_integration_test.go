@@ -53,6 +53,15 @@ func scenarioNICBridged(t *testing.T, d *daemontest.Daemon) {
 	}
 	nicCheckCounters(t, d, e, br, c1, ip1)
 
+	// ipv4.routes (changed live): routed on-link to the bridge.
+	routes := nicSubnet(t) + ".0/28"
+	d.MustLXC(t, "config", "device", "set", c2, "eth0", "ipv4.routes="+routes)
+	nicHostHas(t, []string{"ip", "-4", "route", "show", routes}, "dev "+br)
+	d.MustLXC(t, "config", "device", "unset", c2, "eth0", "ipv4.routes")
+	if nicHostRoute(t, routes) {
+		t.Fatalf("route %s left after unsetting ipv4.routes", routes)
+	}
+
 	// security.ipv4_filtering (changed live): a spoofed source is dropped.
 	// (A spoofed ARP probe leaves the neighbour entry failed: flush it.)
 	d.MustLXC(t, "config", "device", "set", c2, "eth0", "security.ipv4_filtering=true")
@@ -159,6 +168,12 @@ func nicCheckLeases(t *testing.T, d *daemontest.Daemon, br string, want map[stri
 // bridge's and the instance NIC's counters to move.
 func nicCheckCounters(t *testing.T, d *daemontest.Daemon, e *instEnv, br, name, ip string) {
 	t.Helper()
+	raw := d.MustLXC(t, "query", "/1.0/instances/"+name+"/state")
+	for _, k := range []string{`"errors_received"`, `"errors_sent"`, `"packets_dropped_inbound"`, `"packets_dropped_outbound"`} {
+		if !strings.Contains(raw, k) {
+			t.Fatalf("instance NIC counters lack %s: %s", k, raw)
+		}
+	}
 	netBefore := nicNetworkState(t, d, br).Counters
 	nicBefore := e.state(t, name).Network["eth0"].Counters
 	for i := 0; i < 3; i++ {

@@ -30,8 +30,10 @@ func scenarioNICKinds(t *testing.T, d *daemontest.Daemon) {
 	routed := sub + ".10"
 	// Not eth0: the image's init runs DHCP on eth0, which would flush
 	// the static address.
-	d.MustLXC(t, "config", "device", "add", name, "rt", "nic", "nictype=routed", "ipv4.address="+routed, "name=rt0")
-	d.MustLXC(t, "config", "device", "add", name, "pp", "nic", "nictype=p2p", "name=pp0")
+	d.MustLXC(t, "config", "device", "add", name, "rt", "nic", "nictype=routed", "ipv4.address="+routed, "name=rt0",
+		"ipv4.host_address=169.254.0.5", "ipv4.host_table=2070", "limits.ingress=10Mbit")
+	p2pRoutes := nicSubnet(t) + ".0/28"
+	d.MustLXC(t, "config", "device", "add", name, "pp", "nic", "nictype=p2p", "name=pp0", "ipv4.routes="+p2pRoutes)
 	d.MustLXC(t, "config", "device", "add", name, "ph", "nic", "nictype=physical", "parent="+phys, "name=ph0", "mtu=1400")
 	d.MustLXC(t, "config", "device", "add", name, "mv", "nic", "nictype=macvlan", "parent="+br, "name=mv0")
 	d.MustLXC(t, "start", name)
@@ -39,12 +41,16 @@ func scenarioNICKinds(t *testing.T, d *daemontest.Daemon) {
 	if got := nicAddrs(t, e, name, "rt0", "inet"); len(got) != 1 || got[0] != routed {
 		t.Fatalf("routed addresses inside %v, want %s", got, routed)
 	}
-	if out := d.MustLXC(t, "exec", name, "--", "ip", "-4", "route", "show", "default"); !strings.Contains(out, "via 169.254.0.1 dev rt0") {
+	if out := d.MustLXC(t, "exec", name, "--", "ip", "-4", "route", "show", "default"); strings.TrimSpace(out) != "default via 169.254.0.5 dev rt0" {
 		t.Fatalf("routed default route inside: %q", out)
 	}
 	if !nicHostPing(routed) {
 		t.Fatalf("the host cannot ping the routed address %s", routed)
 	}
+	rtHost := e.get(t, name).Config["volatile.rt.host_name"]
+	nicHostHas(t, []string{"ip", "-4", "addr", "show", "dev", rtHost}, "inet 169.254.0.5/32")
+	nicHostHas(t, []string{"ip", "-4", "route", "show", "table", "2070"}, routed+" dev "+rtHost)
+	nicHostHas(t, []string{"tc", "qdisc", "show", "dev", rtHost}, "qdisc htb")
 	if got := nicListIPv4(t, d, name); got != routed+" (rt0)" {
 		t.Fatalf("lxc list IPv4 = %q", got)
 	}
@@ -58,6 +64,7 @@ func scenarioNICKinds(t *testing.T, d *daemontest.Daemon) {
 	if _, err := os.Lstat(filepath.Join("/sys/class/net", p2pHost, "master")); err == nil {
 		t.Fatalf("p2p host end %s is attached to a bridge", p2pHost)
 	}
+	nicHostHas(t, []string{"ip", "-4", "route", "show", p2pRoutes}, "dev "+p2pHost)
 	if nicHostLink(phys) || nics["ph0"].Mtu != 1400 {
 		t.Fatalf("physical: %s still on the host %v, inside %+v", phys, nicHostLink(phys), nics["ph0"])
 	}
@@ -81,18 +88,40 @@ func scenarioNICKinds(t *testing.T, d *daemontest.Daemon) {
 	if got := nicAddrs(t, e, name, "rt1", "inet"); d.Kind == daemontest.Ours && (len(got) != 1 || got[0] != hot || !nicHostPing(hot)) {
 		t.Fatalf("hot-plugged routed NIC: addresses %v", got)
 	}
+	// Started with the instance, it gets its address but (ipv4.gateway
+	// none) no second default route.
+	d.MustLXC(t, "restart", "--force", name)
+	if got := nicAddrs(t, e, name, "rt1", "inet"); len(got) != 1 || got[0] != hot {
+		t.Fatalf("routed NIC rt1 after restart: addresses %v", got)
+	}
+	if out := d.MustLXC(t, "exec", name, "--", "ip", "-4", "route", "show", "default"); strings.TrimSpace(out) != "default via 169.254.0.5 dev rt0" {
+		t.Fatalf("default routes with a gateway-less second routed NIC: %q", out)
+	}
 	d.MustLXC(t, "config", "device", "remove", name, "rt1")
 	if _, still := nicInside(t, e, name)["rt1"]; still || nicHostRoute(t, hot) {
 		t.Fatalf("unplugged routed NIC: inside %v, host route %v", still, nicHostRoute(t, hot))
 	}
 
+	p2pHost = e.get(t, name).Config["volatile.pp.host_name"]
 	d.MustLXC(t, "stop", "--force", name)
 	daemontest.Eventually(t, 10*time.Second, "the physical NIC back on the host", func() bool { return nicHostLink(phys) })
 	if mtu := nicHostMTU(t, phys); mtu != "1500" {
 		t.Fatalf("physical NIC MTU after stop %s, want 1500", mtu)
 	}
-	if nicHostLink(p2pHost) || nicHostRoute(t, routed) {
-		t.Fatalf("after stop: p2p host end %v, routed host route %v", nicHostLink(p2pHost), nicHostRoute(t, routed))
+	if nicHostLink(p2pHost) || nicHostRoute(t, routed) || nicHostRoute(t, p2pRoutes) {
+		t.Fatalf("after stop: p2p host end %v, routed host route %v, p2p routes %v", nicHostLink(p2pHost), nicHostRoute(t, routed), nicHostRoute(t, p2pRoutes))
+	}
+	if out, _ := exec.Command("ip", "-4", "route", "show", "table", "2070").Output(); strings.TrimSpace(string(out)) != "" {
+		t.Fatalf("routes left in host_table 2070: %s", out)
+	}
+}
+
+// nicHostHas runs a host command and checks its output contains want.
+func nicHostHas(t *testing.T, cmd []string, want string) {
+	t.Helper()
+	out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), want) {
+		t.Fatalf("%v: want %q in output (err %v):\n%s", cmd, want, err, out)
 	}
 }
 

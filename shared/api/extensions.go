@@ -160,6 +160,14 @@ var ExtensionList = []Extension{
 	{"container_image_properties", "TestInstanceLaunch"},
 	{"container_copy_project", "TestInstanceProjects"},
 	{"proxy", "TestInstanceProxy"},
+	{"container_nic_routes", "TestNICBridged"},
+	{"container_nic_ipfilter", "TestNICBridged"},
+	{"network_counters_errors_dropped", "TestNICBridged"},
+	{"container_nic_routed", "TestNICKinds"},
+	{"container_nic_routed_gateway", "TestNICKinds"},
+	{"container_nic_routed_host_address", "TestNICKinds"},
+	{"container_nic_routed_host_table", "TestNICKinds"},
+	{"container_nic_routed_limits", "TestNICKinds"},
 }
 
 // Extensions returns the extension names for GET /1.0.

@@ -81,14 +81,10 @@ func Update(ctx context.Context, old, new Opts) error {
 	if err := applyLimits(ctx, new, host, rev); err != nil {
 		return err
 	}
-	via4, via6 := "", ""
-	if new.Config["nictype"] == Bridged {
-		via4, via6 = new.Config["ipv4.address"], new.Config["ipv6.address"]
-	}
-	if err := addRoutes(ctx, new.Config["ipv4.routes"], routeDev, via4, ""); err != nil {
+	if err := addRoutes(ctx, new.Config["ipv4.routes"], routeDev, "", ""); err != nil {
 		return err
 	}
-	if err := addRoutes(ctx, new.Config["ipv6.routes"], routeDev, via6, ""); err != nil {
+	if err := addRoutes(ctx, new.Config["ipv6.routes"], routeDev, "", ""); err != nil {
 		return err
 	}
 	rev.Success()

@@ -88,11 +88,11 @@ func CreateBridged(ctx context.Context, o Opts) (Result, error) {
 	if err := applyLimits(ctx, o, res.HostName, rev); err != nil {
 		return Result{}, err
 	}
-	via := o.Config["ipv4.address"]
-	if err := addRoutes(ctx, o.Config["ipv4.routes"], parent, via, ""); err != nil {
+	// LXD 5.0.2 routes them on-link to the bridge (no gateway).
+	if err := addRoutes(ctx, o.Config["ipv4.routes"], parent, "", ""); err != nil {
 		return Result{}, err
 	}
-	if err := addRoutes(ctx, o.Config["ipv6.routes"], parent, o.Config["ipv6.address"], ""); err != nil {
+	if err := addRoutes(ctx, o.Config["ipv6.routes"], parent, "", ""); err != nil {
 		return Result{}, err
 	}
 	rev.Success()
