@@ -255,3 +255,34 @@ func TestNICLeasesAfterDnsmasqRestart(t *testing.T) {
 	}
 	nicCheckLeases(t, d, br, map[string]string{name: ip}, false)
 }
+
+func TestNICPhysicalHotplug(t *testing.T) { scenarioNICPhysicalHotplug(t, daemontest.Start(t)) }
+func TestReferenceNICPhysicalHotplug(t *testing.T) {
+	scenarioNICPhysicalHotplug(t, daemontest.StartReference(t))
+}
+
+// scenarioNICPhysicalHotplug: a physical NIC hot-plugged into a running
+// container comes back to the host under its name with its MTU when
+// unplugged, and when the container stops.
+func scenarioNICPhysicalHotplug(t *testing.T, d *daemontest.Daemon) {
+	e := newInstEnv(t, d)
+	phys, _ := nicVethPair(t)
+	name := daemontest.Name(t, "c")
+	e.newBusybox(t, name)
+	d.MustLXC(t, "start", name)
+	for round := 0; round < 2; round++ {
+		d.MustLXC(t, "config", "device", "add", name, "ph", "nic", "nictype=physical", "parent="+phys, "name=ph0", "mtu=1400")
+		if ph, ok := nicInside(t, e, name)["ph0"]; !ok || ph.Mtu != 1400 || nicHostLink(phys) {
+			t.Fatalf("round %d: hot-plugged physical NIC inside %v %+v, still on the host %v", round, ok, ph, nicHostLink(phys))
+		}
+		if round == 0 {
+			d.MustLXC(t, "config", "device", "remove", name, "ph")
+		} else {
+			d.MustLXC(t, "stop", "--force", name)
+		}
+		daemontest.Eventually(t, 10*time.Second, "the physical NIC back on the host", func() bool { return nicHostLink(phys) })
+		if mtu := nicHostMTU(t, phys); mtu != "1500" {
+			t.Fatalf("round %d: MTU back on the host %s, want 1500", round, mtu)
+		}
+	}
+}

@@ -357,6 +357,9 @@ func (s *Service) removeNICs(ctx context.Context, rec *record) map[string]string
 			continue
 		}
 		vol := nicVolatile(rec.row.Config, name)
+		if cfg["name"] == "" {
+			cfg["name"] = vol["name"]
+		}
 		if err := nic.Remove(ctx, nic.Opts{Config: cfg, Volatile: vol, FirewallTable: s.o.FirewallTable}); err != nil {
 			logctx.From(ctx).WithError(err).WithField("device", name).Warn("Failed to remove NIC")
 		}

@@ -349,3 +349,39 @@ func (s *Service) reapplyProfile(ctx context.Context, instProject, name, project
 	s.refreshLeases(ctx, next)
 	return nil
 }
+
+// OnStopNS is called (through the driver's stop hook) when an instance's
+// init has died but its network namespace, at path netns, still exists:
+// its physical NICs go back to the host now, under their parent's name
+// (liblxc already returned those it moved in at start; hot-plugged ones
+// would be destroyed or renamed by the kernel). It takes no instance lock:
+// a Stop holding it is waiting for this hook to finish.
+func (s *Service) OnStopNS(ctx context.Context, project, name, netns string) {
+	nr, ok := s.o.Driver.(instance.NICReleaser)
+	if !ok || netns == "" {
+		return
+	}
+	rec, err := s.load(ctx, project, name)
+	if err != nil {
+		return
+	}
+	var nics []instance.NIC
+	for _, dev := range sortedKeys(rec.expDevices) {
+		d := rec.expDevices[dev]
+		if d["type"] != "nic" {
+			continue
+		}
+		cfg, err := s.nicConfig(ctx, rec, d)
+		if err != nil || cfg["nictype"] != nic.Physical {
+			continue
+		}
+		inside, _ := nicName(rec, dev, nil)
+		nics = append(nics, instance.NIC{Type: "phys", Name: inside, HostName: cfg["parent"]})
+	}
+	if len(nics) == 0 {
+		return
+	}
+	if err := nr.ReleaseNICs(ctx, netns, nics); err != nil {
+		logctx.From(ctx).WithError(err).WithField("instance", project+"/"+name).Warn("Failed to return physical NICs to the host")
+	}
+}

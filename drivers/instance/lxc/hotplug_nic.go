@@ -102,14 +102,19 @@ func configureNIC(ctx context.Context, pid int, n instance.NIC) error {
 // namespace, renamed to hostName. A missing interface is not an error (a
 // veth dies with its host end).
 func moveNICOut(ctx context.Context, pid int, name, hostName string) error {
-	_, err := nsIP(ctx, pid, "link", "set", "dev", name, "down")
+	return moveNICOutOf(ctx, pidNetns(pid), name, hostName)
+}
+
+// moveNICOutOf is moveNICOut for the namespace at path netns.
+func moveNICOutOf(ctx context.Context, netns, name, hostName string) error {
+	_, err := netnsIP(ctx, netns, "link", "set", "dev", name, "down")
 	if err != nil {
 		if isMissingLink(err) {
 			return nil
 		}
 		return err
 	}
-	_, err = nsIP(ctx, pid, "link", "set", "dev", name, "netns", strconv.Itoa(os.Getpid()), "name", hostName)
+	_, err = netnsIP(ctx, netns, "link", "set", "dev", name, "netns", strconv.Itoa(os.Getpid()), "name", hostName)
 	if err != nil && !isMissingLink(err) {
 		return fmt.Errorf("Failed to move %q out of the instance: %w", name, err)
 	}
@@ -118,8 +123,29 @@ func moveNICOut(ctx context.Context, pid int, name, hostName string) error {
 
 // nsIP runs `ip args...` in the network namespace of pid.
 func nsIP(ctx context.Context, pid int, args ...string) (string, error) {
-	nsArgs := append([]string{"--net=/proc/" + strconv.Itoa(pid) + "/ns/net", "--", "ip"}, args...)
+	return netnsIP(ctx, pidNetns(pid), args...)
+}
+
+func pidNetns(pid int) string { return "/proc/" + strconv.Itoa(pid) + "/ns/net" }
+
+// netnsIP runs `ip args...` in the network namespace at path netns.
+func netnsIP(ctx context.Context, netns string, args ...string) (string, error) {
+	nsArgs := append([]string{"--net=" + netns, "--", "ip"}, args...)
 	return iproute.Run(ctx, "nsenter", nsArgs...)
+}
+
+// ReleaseNICs implements instance.NICReleaser.
+func (d *Driver) ReleaseNICs(ctx context.Context, netns string, nics []instance.NIC) error {
+	if !strings.HasPrefix(netns, "/proc/") {
+		return api.BadRequest("Invalid network namespace path %q", netns)
+	}
+	var errs []error
+	for _, n := range nics {
+		if err := moveNICOutOf(ctx, netns, n.Name, n.HostName); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func isMissingLink(err error) bool {
