@@ -257,3 +257,27 @@ func nicCheckInfo(t *testing.T, d *daemontest.Daemon, name, ip string) {
 		}
 	}
 }
+
+func TestNICPortIsolation(t *testing.T)          { scenarioNICPortIsolation(t, daemontest.Start(t)) }
+func TestReferenceNICPortIsolation(t *testing.T) { scenarioNICPortIsolation(t, daemontest.StartReference(t)) }
+
+// scenarioNICPortIsolation: two NICs with security.port_isolation on one
+// bridge cannot reach each other, but both reach the host.
+func scenarioNICPortIsolation(t *testing.T, d *daemontest.Daemon) {
+	e := newInstEnv(t, d)
+	br, sub := nicNetwork(t, d)
+	a, b := daemontest.Name(t, "c"), daemontest.Name(t, "c")
+	for _, c := range []string{a, b} {
+		e.newBusybox(t, c)
+		d.MustLXC(t, "config", "device", "add", c, "eth0", "nic", "network="+br, "name=eth0", "security.port_isolation=true")
+	}
+	d.MustLXC(t, "start", a, b)
+	ipB := nicWaitIPv4(t, e, b, "eth0")
+	nicWaitIPv4(t, e, a, "eth0")
+	if !nicPing(t, d, a, sub+".1", "") || !nicPing(t, d, b, sub+".1", "") {
+		t.Fatal("isolated ports cannot reach the host")
+	}
+	if nicPing(t, d, a, ipB, "") {
+		t.Fatal("isolated ports reach each other")
+	}
+}

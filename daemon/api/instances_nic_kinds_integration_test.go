@@ -286,3 +286,39 @@ func scenarioNICPhysicalHotplug(t *testing.T, d *daemontest.Daemon) {
 		}
 	}
 }
+
+func TestNICRoutedNeighborProbe(t *testing.T) { scenarioNICRoutedNeighborProbe(t, daemontest.Start(t)) }
+func TestReferenceNICRoutedNeighborProbe(t *testing.T) {
+	scenarioNICRoutedNeighborProbe(t, daemontest.StartReference(t))
+}
+
+// scenarioNICRoutedNeighborProbe: a routed NIC with a parent refuses to
+// start on an address the parent network already uses, and publishes a
+// free one there by proxy ARP.
+func scenarioNICRoutedNeighborProbe(t *testing.T, d *daemontest.Daemon) {
+	e := newInstEnv(t, d)
+	br, sub := nicNetwork(t, d)
+	owner, name := daemontest.Name(t, "c"), daemontest.Name(t, "c")
+	e.newBusybox(t, owner)
+	e.newBusybox(t, name)
+	d.MustLXC(t, "config", "device", "add", owner, "eth0", "nic", "network="+br, "name=eth0")
+	d.MustLXC(t, "start", owner)
+	taken := nicWaitIPv4(t, e, owner, "eth0")
+	d.MustLXC(t, "config", "device", "add", name, "rt", "nic", "nictype=routed", "parent="+br, "ipv4.address="+taken, "name=rt0")
+	r := d.LXC(t, "start", name)
+	want := `Failed to start device "rt": IP address "` + taken + `" in use on parent network "` + br + `"`
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, want) {
+		t.Fatalf("start on a used address: %+v, want %q", r, want)
+	}
+	free := sub + ".240"
+	d.MustLXC(t, "config", "device", "set", name, "rt", "ipv4.address="+free)
+	d.MustLXC(t, "start", name)
+	nicHostHas(t, []string{"ip", "neigh", "show", "proxy", "dev", br}, free)
+	if !nicHostPing(free) {
+		t.Fatalf("the host cannot ping %s", free)
+	}
+	d.MustLXC(t, "stop", "--force", name)
+	if out, _ := exec.Command("ip", "neigh", "show", "proxy", "dev", br).Output(); strings.Contains(string(out), free) {
+		t.Fatalf("proxy ARP entry for %s left after stop: %s", free, out)
+	}
+}

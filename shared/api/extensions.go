@@ -168,6 +168,8 @@ var ExtensionList = []Extension{
 	{"container_nic_routed_host_address", "TestNICKinds"},
 	{"container_nic_routed_host_table", "TestNICKinds"},
 	{"container_nic_routed_limits", "TestNICKinds"},
+	{"instance_nic_routed_neighbor_probe", "TestNICRoutedNeighborProbe"},
+	{"instance_nic_bridged_port_isolation", "TestNICPortIsolation"},
 }
 
 // Extensions returns the extension names for GET /1.0.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxdng/lxd/drivers/internal/iproute"
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/config"
 	"github.com/lxdng/lxd/shared/revert"
 )
 
@@ -80,6 +81,13 @@ func CreateBridged(ctx context.Context, o Opts) (Result, error) {
 	}
 	if err := iproute.SetMaster(ctx, res.HostName, parent); err != nil {
 		return Result{}, fmt.Errorf("Failed attaching %q to bridge %q: %w", res.HostName, parent, err)
+	}
+	if config.ParseBool(o.Config["security.port_isolation"]) {
+		// Isolated ports of a bridge only talk to non-isolated ones
+		// (the host, uplinks).
+		if _, err := iproute.IP(ctx, "link", "set", "dev", res.HostName, "type", "bridge_slave", "isolated", "on"); err != nil {
+			return Result{}, fmt.Errorf("Failed isolating bridge port %q: %w", res.HostName, err)
+		}
 	}
 	rev.Add(func() { removeFilter(context.Background(), o.FirewallTable, res.HostName) })
 	if err := applyFilter(ctx, o, res); err != nil {
