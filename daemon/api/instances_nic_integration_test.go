@@ -258,8 +258,10 @@ func nicCheckInfo(t *testing.T, d *daemontest.Daemon, name, ip string) {
 	}
 }
 
-func TestNICPortIsolation(t *testing.T)          { scenarioNICPortIsolation(t, daemontest.Start(t)) }
-func TestReferenceNICPortIsolation(t *testing.T) { scenarioNICPortIsolation(t, daemontest.StartReference(t)) }
+func TestNICPortIsolation(t *testing.T) { scenarioNICPortIsolation(t, daemontest.Start(t)) }
+func TestReferenceNICPortIsolation(t *testing.T) {
+	scenarioNICPortIsolation(t, daemontest.StartReference(t))
+}
 
 // scenarioNICPortIsolation: two NICs with security.port_isolation on one
 // bridge cannot reach each other, but both reach the host.
