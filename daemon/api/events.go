@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -63,18 +64,22 @@ func (e eventHandlers) stream(w http.ResponseWriter, r *http.Request) error {
 		http.Error(w, "Bad Request", http.StatusBadRequest)
 		return nil
 	}
+	// Subscribe before answering the upgrade: a client that acts as soon as
+	// its websocket is open must not miss the first events.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	ch := e.hub.Subscribe(ctx, filter)
 	conn, err := Upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return nil // the upgrader already answered
 	}
 	defer conn.Close()
-	e.pump(r, conn, filter)
+	e.pump(ctx, conn, ch)
 	return nil
 }
 
 // pump forwards events until the client goes away; it pings every 10s.
-func (e eventHandlers) pump(r *http.Request, conn *websocket.Conn, filter events.Filter) {
-	ctx := r.Context()
+func (e eventHandlers) pump(ctx context.Context, conn *websocket.Conn, ch <-chan api.Event) {
 	closed := make(chan struct{})
 	go func() {
 		defer close(closed)
@@ -84,7 +89,6 @@ func (e eventHandlers) pump(r *http.Request, conn *websocket.Conn, filter events
 			}
 		}
 	}()
-	ch := e.hub.Subscribe(ctx, filter)
 	ping := time.NewTicker(10 * time.Second)
 	defer ping.Stop()
 	for {

@@ -323,9 +323,9 @@ func TestImageRefresh(t *testing.T) {
 	if err := src.Client.UpdateImageAlias(ctx, "bb", api.ImageAliasesEntryPut{Target: v3}, ""); err != nil {
 		t.Fatal(err)
 	}
-	daemontest.Eventually(t, 30*time.Second, "auto-update to v3", func() bool {
-		_, _, err := dst.Client.GetImage(ctx, v3)
-		return err == nil
+	daemontest.Eventually(t, 30*time.Second, "auto-update to v3 with the alias moved", func() bool {
+		img, _, err := dst.Client.GetImage(ctx, v3)
+		return err == nil && len(img.Aliases) == 1
 	})
 	if img := imageByFP(t, dst.Client, v3); !img.AutoUpdate || len(img.Aliases) != 1 {
 		t.Fatalf("auto-updated image %+v", img)

@@ -52,6 +52,7 @@ func collectLifecycle(t *testing.T, d *daemontest.Daemon) func(n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	primeLifecycle(t, d, ch)
 	return func(n int) []string {
 		var out []string
 		deadline := time.After(15 * time.Second)
@@ -265,4 +266,33 @@ func oneOf(s string, options []string) bool {
 		}
 	}
 	return false
+}
+
+// primeLifecycle makes sure the event subscription is live before the test
+// acts: LXD registers a listener only after the websocket upgrade, so the
+// first events after GetEvents returns can otherwise be missed. It creates
+// and deletes a throwaway profile and waits for the deletion event.
+func primeLifecycle(t *testing.T, d *daemontest.Daemon, ch <-chan api.Event) {
+	t.Helper()
+	name := daemontest.Name(t, "lxdngpp-prime")
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		rawQuery(t, d, "POST", "/1.0/profiles", `{"name":"`+name+`"}`, nil)
+		rawQuery(t, d, "DELETE", "/1.0/profiles/"+name, "", nil)
+		for waiting := true; waiting; {
+			select {
+			case e := <-ch:
+				var m api.EventLifecycle
+				if json.Unmarshal(e.Metadata, &m) == nil && m.Action == "profile-deleted" && strings.HasSuffix(m.Source, "/"+name) {
+					return
+				}
+			case <-tick.C:
+				waiting = false
+			case <-deadline:
+				t.Fatal("the event stream never delivered the priming event")
+			}
+		}
+	}
 }
