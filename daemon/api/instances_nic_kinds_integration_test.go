@@ -30,7 +30,8 @@ func scenarioNICKinds(t *testing.T, d *daemontest.Daemon) {
 	routed := sub + ".10"
 	// Not eth0: the image's init runs DHCP on eth0, which would flush
 	// the static address.
-	d.MustLXC(t, "config", "device", "add", name, "rt", "nic", "nictype=routed", "ipv4.address="+routed, "name=rt0",
+	routed6 := "fd42:207:" + strings.TrimPrefix(sub, "10.207.") + "::10"
+	d.MustLXC(t, "config", "device", "add", name, "rt", "nic", "nictype=routed", "ipv4.address="+routed, "ipv6.address="+routed6, "name=rt0",
 		"ipv4.host_address=169.254.0.5", "ipv4.host_table=2070", "limits.ingress=10Mbit")
 	p2pRoutes := nicSubnet(t) + ".0/28"
 	d.MustLXC(t, "config", "device", "add", name, "pp", "nic", "nictype=p2p", "name=pp0", "ipv4.routes="+p2pRoutes)
@@ -54,6 +55,12 @@ func scenarioNICKinds(t *testing.T, d *daemontest.Daemon) {
 	if got := nicListIPv4(t, d, name); got != routed+" (rt0)" {
 		t.Fatalf("lxc list IPv4 = %q", got)
 	}
+	if got := strings.TrimSpace(d.MustLXC(t, "list", name, "--format", "csv", "-c", "6")); got != routed6+" (rt0)" {
+		t.Fatalf("lxc list IPv6 = %q", got)
+	}
+	daemontest.Eventually(t, 10*time.Second, "the routed IPv6 address to answer the host", func() bool {
+		return exec.Command("ping", "-6", "-c", "1", "-W", "1", routed6).Run() == nil
+	})
 
 	inst := e.get(t, name)
 	nics := nicInside(t, e, name)
