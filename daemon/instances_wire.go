@@ -160,6 +160,11 @@ func (n instanceNetworks) RefreshStaticLeases(ctx context.Context, project, name
 	return n.svc.RefreshStaticLeases(ctx, project, name)
 }
 
+// FilterAddresses implements instances.Networks.
+func (n instanceNetworks) FilterAddresses(ctx context.Context, project, name, mac string, v4, v6 bool) (string, string, error) {
+	return n.svc.FilterAddresses(ctx, project, name, mac, v4, v6)
+}
+
 // instanceImages gives the instance service the local image store.
 type instanceImages struct{ svc *images.Service }
 

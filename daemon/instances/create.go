@@ -307,7 +307,7 @@ func (j *CreateJob) initVolatile(ctx context.Context, tx *db.Tx, rec *record) er
 		cfg["volatile.last_state.idmap"] = "[]"
 	}
 	for name, dev := range rec.expDevices {
-		if dev["type"] == "nic" && dev["hwaddr"] == "" && cfg["volatile."+name+".hwaddr"] == "" {
+		if needsHwaddr(dev) && cfg["volatile."+name+".hwaddr"] == "" {
 			cfg["volatile."+name+".hwaddr"] = nic.RandomHwaddr()
 		}
 	}

@@ -76,6 +76,10 @@ type Networks interface {
 	NICNetwork(ctx context.Context, project, name string) (NICNetwork, error)
 	// RefreshStaticLeases tells a network its static DHCP hosts changed.
 	RefreshStaticLeases(ctx context.Context, project, name string) error
+	// FilterAddresses returns (pinning them when new) the addresses the
+	// network serves to MAC mac, for IP filtering of a NIC without static
+	// addresses ("" when the network has none of a family).
+	FilterAddresses(ctx context.Context, project, name, mac string, v4, v6 bool) (ipv4, ipv6 string, err error)
 }
 
 // Projects enforces project restrictions and limits on instances

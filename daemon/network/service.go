@@ -139,7 +139,7 @@ func (s *Service) toDriver(rec record, all []record, u usage) netdriver.Network 
 	n.Config = rec.config()
 	n.Others = others(all, rec.row.ID)
 	n.StaticLeases = u.staticLeases(s.o.Self.ID(), rec.row.Project, rec.row.Name)
-	return n
+	return s.withPins(n)
 }
 
 // others is the driver view of every network but the one with id skip.

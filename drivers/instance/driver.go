@@ -117,6 +117,16 @@ type Hotplugger interface {
 	DetachDevice(ctx context.Context, r Ref, d DeviceSpec) error
 }
 
+// NICReleaser moves NICs out of an instance's network namespace while it
+// dies: the runtime's stop hook hands the namespace over (netns is a path
+// to it, valid while the hook runs). Each NIC named Name inside goes back
+// to the daemon's namespace as HostName; one already gone is skipped. The
+// daemon uses it for hot-plugged physical NICs, which the kernel would
+// otherwise destroy (virtual parents) or return under another name.
+type NICReleaser interface {
+	ReleaseNICs(ctx context.Context, netns string, nics []NIC) error
+}
+
 // LimitsUpdater applies changed limits.* keys to a running instance (the
 // keys LXD marks "live update: yes"). config is the new expanded config.
 // Keys that cannot change live are reported in the error.

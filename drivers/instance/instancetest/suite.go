@@ -195,6 +195,7 @@ func Run(t *testing.T, f Factory) {
 		{"BindMount", testBindMount},
 		{"UnixNode", testUnixNode},
 		{"Hotplug", testHotplug},
+		{"NICHotplug", testNICHotplug},
 		{"Console", testConsole},
 		{"Environment", testEnvironment},
 		{"NetworkState", testNetworkState},

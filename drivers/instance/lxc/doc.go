@@ -22,5 +22,12 @@
 // daemon; a new Driver value finds them again (Recover) from the configs
 // under LogDir.
 //
-// It imports drivers/instance, drivers/instance/idmap, shared/* and go-lxc.
+// NICs are hot-plugged without liblxc (hotplug_nic.go): the prepared host
+// interface is moved into the container's network namespace under its
+// name and configured there with `nsenter --net=... ip`; detaching moves
+// it back. The same moves serve ReleaseNICs, run from the stop hook while
+// a dying container's namespace still exists.
+//
+// It imports drivers/instance, drivers/instance/idmap,
+// drivers/internal/iproute, shared/* and go-lxc.
 package lxc
