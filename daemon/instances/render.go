@@ -138,33 +138,52 @@ type ListOpts struct {
 func (s *Service) listRecords(ctx context.Context, o ListOpts) ([]*record, error) {
 	var recs []*record
 	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		f := db.InstanceFilter{Project: o.Project}
-		if o.AllProjects {
-			f.Project = ""
-		} else if _, err := tx.Project(ctx, o.Project); err != nil {
-			return err
-		}
 		var err error
-		recs, err = loadRecords(ctx, tx, f)
+		recs, err = listRecordsTx(ctx, tx, o)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if o.AllProjects && o.Projects != nil {
-		allowed := map[string]bool{}
-		for _, p := range o.Projects {
-			allowed[p] = true
-		}
-		kept := recs[:0]
-		for _, r := range recs {
-			if allowed[r.row.Project] {
-				kept = append(kept, r)
-			}
-		}
-		recs = kept
+	return allowedRecords(recs, o), nil
+}
+
+// listFilter is the database filter for o.
+func (o ListOpts) listFilter() db.InstanceFilter {
+	if o.AllProjects {
+		return db.InstanceFilter{}
 	}
-	return recs, nil
+	return db.InstanceFilter{Project: o.Project}
+}
+
+// listRecordsTx loads the records o selects (before the restriction to
+// o.Projects); an unknown project is 404.
+func listRecordsTx(ctx context.Context, tx *db.Tx, o ListOpts) ([]*record, error) {
+	if !o.AllProjects {
+		if _, err := tx.Project(ctx, o.Project); err != nil {
+			return nil, err
+		}
+	}
+	return loadRecords(ctx, tx, o.listFilter())
+}
+
+// allowedRecords keeps the records of the projects a restricted client
+// may see.
+func allowedRecords(recs []*record, o ListOpts) []*record {
+	if !o.AllProjects || o.Projects == nil {
+		return recs
+	}
+	allowed := map[string]bool{}
+	for _, p := range o.Projects {
+		allowed[p] = true
+	}
+	kept := recs[:0]
+	for _, r := range recs {
+		if allowed[r.row.Project] {
+			kept = append(kept, r)
+		}
+	}
+	return kept
 }
 
 // List returns the instances of a project (or of every project) with
@@ -190,23 +209,20 @@ func (s *Service) List(ctx context.Context, o ListOpts) ([]api.Instance, error) 
 
 // ListFull is List with state and snapshots (recursion=2).
 func (s *Service) ListFull(ctx context.Context, o ListOpts) ([]api.InstanceFull, error) {
-	recs, err := s.listRecords(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, 0, len(recs))
-	for _, r := range recs {
-		ids = append(ids, r.row.ID)
-	}
+	var recs []*record
 	var snaps map[int64][]db.InstanceSnapshot
-	err = s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
-		snaps, err = tx.InstanceSnapshotsOf(ctx, ids)
+		if recs, err = listRecordsTx(ctx, tx, o); err != nil || len(recs) == 0 {
+			return err
+		}
+		snaps, err = tx.InstanceSnapshotsOf(ctx, o.listFilter())
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	recs = allowedRecords(recs, o)
 	states := s.states(ctx, recs)
 	out := make([]api.InstanceFull, 0, len(recs))
 	for n, r := range recs {
