@@ -86,14 +86,29 @@ func (s *Service) driverState(ctx context.Context, r *record) instance.State {
 	return st
 }
 
+// driverStatus asks the driver for the status only when it can tell it
+// without reading usage (instance.StatusReader); an error is logged and
+// shown as Error.
+func (s *Service) driverStatus(ctx context.Context, r *record) api.StatusCode {
+	sr, ok := s.o.Driver.(instance.StatusReader)
+	if !ok {
+		return s.driverState(ctx, r).Status
+	}
+	st, err := sr.Status(ctx, r.ref())
+	if err != nil {
+		logctx.From(ctx).WithError(err).WithField("instance", r.ref().String()).Warn("Failed to get instance status")
+		return api.Error
+	}
+	return st
+}
+
 // Get returns an instance and the value of its ETag.
 func (s *Service) Get(ctx context.Context, project, name string) (api.Instance, any, error) {
 	rec, err := s.load(ctx, project, name)
 	if err != nil {
 		return api.Instance{}, nil, err
 	}
-	st := s.driverState(ctx, rec)
-	return rec.render(st.Status, s.o.Location()), rec.ETag(), nil
+	return rec.render(s.driverStatus(ctx, rec), s.o.Location()), rec.ETag(), nil
 }
 
 // GetFull returns an instance with state, snapshots and backups.
@@ -200,9 +215,10 @@ func (s *Service) List(ctx context.Context, o ListOpts) ([]api.Instance, error) 
 		}
 		return out, nil
 	}
-	states := s.states(ctx, recs)
+	statuses := make([]api.StatusCode, len(recs))
+	s.forEach(recs, func(n int, r *record) { statuses[n] = s.driverStatus(ctx, r) })
 	for n, r := range recs {
-		out = append(out, r.render(states[n].Status, s.o.Location()))
+		out = append(out, r.render(statuses[n], s.o.Location()))
 	}
 	return out, nil
 }
@@ -239,6 +255,12 @@ func (s *Service) ListFull(ctx context.Context, o ListOpts) ([]api.InstanceFull,
 // states asks the driver for every record's state, a few at a time.
 func (s *Service) states(ctx context.Context, recs []*record) []instance.State {
 	out := make([]instance.State, len(recs))
+	s.forEach(recs, func(n int, r *record) { out[n] = s.driverState(ctx, r) })
+	return out
+}
+
+// forEach runs f for every record, a few at a time.
+func (s *Service) forEach(recs []*record, f func(n int, r *record)) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for n, r := range recs {
@@ -246,12 +268,11 @@ func (s *Service) states(ctx context.Context, recs []*record) []instance.State {
 		sem <- struct{}{}
 		go func(n int, r *record) {
 			defer wg.Done()
-			out[n] = s.driverState(ctx, r)
+			f(n, r)
 			<-sem
 		}(n, r)
 	}
 	wg.Wait()
-	return out
 }
 
 // State returns GET /1.0/instances/<name>/state.

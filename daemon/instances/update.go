@@ -42,7 +42,7 @@ func (s *Service) Update(ctx context.Context, project, name string, put api.Inst
 			return err
 		}
 	}
-	running := s.driverState(ctx, old).Status != api.Stopped
+	running := s.driverStatus(ctx, old) != api.Stopped
 	rev := revert.New()
 	defer rev.Fail()
 	if running {
@@ -297,7 +297,7 @@ func (s *Service) ProfileUpdated(ctx context.Context, project, profile string) e
 				uses = true
 			}
 		}
-		if !uses || s.driverState(ctx, rec).Status == api.Stopped {
+		if !uses || s.driverStatus(ctx, rec) == api.Stopped {
 			continue
 		}
 		if err := lu.UpdateLimits(ctx, rec.ref(), rec.expConfig); err != nil {
