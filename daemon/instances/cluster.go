@@ -90,14 +90,18 @@ func (s *Service) listStates(ctx context.Context, recs []*record, full bool) []a
 
 // localStates asks the driver for the state of this member's records.
 func (s *Service) localStates(ctx context.Context, recs []*record, full bool) []api.InstanceState {
-	raw := s.states(ctx, recs)
 	out := make([]api.InstanceState, len(recs))
+	if !full {
+		// Status only: no cgroup or netlink reads.
+		s.forEach(recs, func(n int, r *record) {
+			st := s.driverStatus(ctx, r)
+			out[n] = api.InstanceState{Status: st.String(), StatusCode: st}
+		})
+		return out
+	}
+	raw := s.states(ctx, recs)
 	for n, r := range recs {
-		if full {
-			out[n] = s.renderState(ctx, r, raw[n])
-		} else {
-			out[n] = api.InstanceState{Status: raw[n].Status.String(), StatusCode: raw[n].Status}
-		}
+		out[n] = s.renderState(ctx, r, raw[n])
 	}
 	return out
 }

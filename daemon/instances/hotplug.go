@@ -287,7 +287,7 @@ func (s *Service) ProfileUpdated(ctx context.Context, project, profile string, o
 	}
 	var failed []string
 	for _, rec := range recs {
-		if !usesProfile(rec, project, profile) || s.driverState(ctx, rec).Status == api.Stopped {
+		if !usesProfile(rec, project, profile) || s.driverStatus(ctx, rec) == api.Stopped {
 			continue
 		}
 		if err := s.reapplyProfile(ctx, rec.row.Project, rec.row.Name, project, profile, old); err != nil {

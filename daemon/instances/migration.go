@@ -40,7 +40,7 @@ func (s *Service) Export(ctx context.Context, project, name string, withSnapshot
 	if err != nil {
 		return Export{}, err
 	}
-	running := s.driverState(ctx, rec).Status == api.Running
+	running := s.driverStatus(ctx, rec) == api.Running
 	if live && running {
 		return Export{}, api.BadRequest("Unable to perform container live migration. CRIU isn't installed on the source server")
 	}

@@ -68,7 +68,7 @@ func (s *Service) takeScheduled(ctx context.Context, due func(storage.Schedule) 
 		if err != nil || !due(sch) {
 			continue
 		}
-		if s.driverState(ctx, rec).Status == api.Stopped && !config.ParseBool(rec.expConfig["snapshots.schedule.stopped"]) {
+		if s.driverStatus(ctx, rec) == api.Stopped && !config.ParseBool(rec.expConfig["snapshots.schedule.stopped"]) {
 			continue
 		}
 		unlock, err := s.lockInstance(ctx, rec.row.Project, rec.row.Name)

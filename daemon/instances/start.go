@@ -67,7 +67,7 @@ func (s *Service) start(ctx context.Context, rec *record, progress func(map[stri
 	if progress == nil {
 		progress = func(map[string]any) {}
 	}
-	if st := s.driverState(ctx, rec); st.Status != api.Stopped {
+	if st := s.driverStatus(ctx, rec); st != api.Stopped {
 		return api.BadRequest("The instance is already running")
 	}
 	log := logctx.From(ctx).WithField("instance", rec.ref().String())

@@ -38,7 +38,7 @@ func (s *Service) Update(ctx context.Context, project, name string, put api.Inst
 			return err
 		}
 	}
-	running := s.driverState(ctx, old).Status != api.Stopped
+	running := s.driverStatus(ctx, old) != api.Stopped
 	rev := revert.New()
 	defer rev.Fail()
 	if running {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/config"
 )
 
@@ -125,6 +126,15 @@ type Hotplugger interface {
 // otherwise destroy (virtual parents) or return under another name.
 type NICReleaser interface {
 	ReleaseNICs(ctx context.Context, netns string, nics []NIC) error
+}
+
+// StatusReader reports only an instance's status, without the usage State
+// also reads (cgroup files, a netlink dump per instance): for requests
+// that show the status and nothing else (GET of one instance, lists
+// without recursion=2, checks before exec). A stopped or unknown instance
+// is Stopped.
+type StatusReader interface {
+	Status(ctx context.Context, r Ref) (api.StatusCode, error)
 }
 
 // LimitsUpdater applies changed limits.* keys to a running instance (the

@@ -15,7 +15,9 @@
 // hotplug mounts) run in a short-lived helper: the daemon's own binary
 // re-executed through /proc/self/exe with a "fork*" first argument, handled
 // by HelperMain. Forking a multi-threaded Go process from C is what LXD also
-// avoids this way. Everything else (state, stop, freeze, cgroup items) talks
+// avoids this way (and a fork of the daemon copies its page tables: ms per
+// hundred MiB resident). The exec helper, the most frequent, is C run from
+// a constructor before the Go runtime starts (forkexec.go). Everything else (state, stop, freeze, cgroup items) talks
 // to the container's liblxc monitor over its command socket, in-process.
 //
 // Containers run daemonized under liblxc's monitor, so they survive the
