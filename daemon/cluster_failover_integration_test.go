@@ -28,6 +28,9 @@ func TestClusterFailover(t *testing.T) {
 			break
 		}
 	}
+	// A listing reads on the read-only connections: they are open to the
+	// leader about to die.
+	survivor.MustLXC(t, "list")
 	killed := time.Now()
 	leader.Kill()
 
@@ -39,6 +42,11 @@ func TestClusterFailover(t *testing.T) {
 	t.Logf("write on %s after killing leader %s took %s", survivor.Name, leader.Name, recovery)
 	if r.ExitCode != 0 || recovery > 10*time.Second {
 		t.Fatalf("write after leader loss: exit %d in %s: %s", r.ExitCode, recovery, r.Stderr)
+	}
+
+	// Reads on the read-only connections find the new leader too.
+	if r := survivor.LXC(t, "list"); r.ExitCode != 0 {
+		t.Fatalf("list after leader loss: %s", r.Stderr)
 	}
 
 	// Calls for the dead member fail fast and name it.

@@ -52,7 +52,8 @@ type Store struct {
 
 	mu      sync.RWMutex
 	app     *app.App
-	db      *sql.DB
+	db      *sql.DB       // the one connection of read-write transactions
+	rdb     *sql.DB       // connections of read-only transactions (ReadTx)
 	swapped chan struct{} // closed when a restart finishes
 }
 
@@ -63,26 +64,37 @@ func Open(ctx context.Context, dir string, o Options) (*Store, error) {
 		o.Log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	s := &Store{dir: dir, log: o.Log}
-	a, db, err := startNode(ctx, dir, o)
+	a, c, err := startNode(ctx, dir, o)
 	if err != nil {
 		return nil, err
 	}
-	s.app, s.db = a, db
+	s.app, s.db, s.rdb = a, c.rw, c.ro
 	return s, nil
 }
 
+// conns are the two handles on the "lxd" database.
+type conns struct{ rw, ro *sql.DB }
+
+func (c conns) close() {
+	for _, db := range []*sql.DB{c.rw, c.ro} {
+		if db != nil {
+			_ = db.Close()
+		}
+	}
+}
+
 // startNode starts the dqlite node under dir and opens the "lxd" database.
-func startNode(ctx context.Context, dir string, o Options) (*app.App, *sql.DB, error) {
+func startNode(ctx context.Context, dir string, o Options) (*app.App, conns, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("Failed to create database directory: %w", err)
+		return nil, conns{}, fmt.Errorf("Failed to create database directory: %w", err)
 	}
 	addr, err := nodeAddress(dir, o.Address)
 	if err != nil {
-		return nil, nil, err
+		return nil, conns{}, err
 	}
 	if o.Dial != nil && len(o.Join) == 0 {
 		if err := mergePeers(dir); err != nil {
-			return nil, nil, fmt.Errorf("Failed to update the database node list: %w", err)
+			return nil, conns{}, fmt.Errorf("Failed to update the database node list: %w", err)
 		}
 	}
 	opts := []app.Option{
@@ -109,33 +121,45 @@ func startNode(ctx context.Context, dir string, o Options) (*app.App, *sql.DB, e
 	}
 	a, err := app.New(dir, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("Failed to start database node: %w", err)
+		return nil, conns{}, fmt.Errorf("Failed to start database node: %w", err)
 	}
-	db, err := openDB(ctx, a)
+	c, err := openDB(ctx, a)
 	if err != nil {
 		_ = a.Close()
-		return nil, nil, err
+		return nil, conns{}, err
 	}
-	return a, db, nil
+	return a, c, nil
 }
 
-func openDB(ctx context.Context, a *app.App) (*sql.DB, error) {
+// readConns is the size of the read-only pool: reads run while a write
+// waits for its raft commit (an fsync, ~2 ms here), instead of queueing
+// behind it; the dqlite node executes them all on one thread anyway.
+const readConns = 4
+
+func openDB(ctx context.Context, a *app.App) (conns, error) {
 	readyCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if err := a.Ready(readyCtx); err != nil {
-		return nil, fmt.Errorf("Database node not ready: %w", err)
+		return conns{}, fmt.Errorf("Database node not ready: %w", err)
 	}
-	db, err := a.Open(ctx, "lxd")
-	if err != nil {
-		return nil, fmt.Errorf("Failed to open database: %w", err)
+	var c conns
+	var err error
+	if c.rw, err = a.Open(ctx, "lxd"); err != nil {
+		return conns{}, fmt.Errorf("Failed to open database: %w", err)
 	}
-	// One connection, as LXD does: dqlite serialises writes through raft
-	// anyway, and concurrent write transactions on several connections
-	// only fail with "busy" and retry with backoff (measured: 20 parallel
-	// launches 8.8 s with 8 connections, 3.3 s with one).
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	return db, nil
+	// One read-write connection, as LXD does: dqlite serialises writes
+	// through raft anyway, and concurrent write transactions on several
+	// connections only fail with "busy" and retry with backoff (measured:
+	// 20 parallel launches 8.8 s with 8 connections, 3.3 s with one).
+	c.rw.SetMaxOpenConns(1)
+	c.rw.SetMaxIdleConns(1)
+	if c.ro, err = a.Open(ctx, "lxd"); err != nil {
+		c.close()
+		return conns{}, fmt.Errorf("Failed to open database: %w", err)
+	}
+	c.ro.SetMaxOpenConns(readConns)
+	c.ro.SetMaxIdleConns(readConns)
+	return c, nil
 }
 
 // Restart stops the dqlite node, runs prepare on the stopped node's
@@ -147,26 +171,24 @@ func (s *Store) Restart(ctx context.Context, o Options, prepare func(dir string)
 		o.Log = s.log
 	}
 	s.mu.Lock()
-	oldApp, oldDB := s.app, s.db
-	s.app, s.db = nil, nil
+	oldApp, old := s.app, conns{s.db, s.rdb}
+	s.app, s.db, s.rdb = nil, nil, nil
 	s.swapped = make(chan struct{})
 	s.mu.Unlock()
-	if oldDB != nil {
-		_ = oldDB.Close()
-	}
+	old.close()
 	if oldApp != nil {
 		if err := oldApp.Close(); err != nil {
 			s.log.WithError(err).Warn("Failed to stop database node")
 		}
 	}
 	var a *app.App
-	var db *sql.DB
+	var c conns
 	err := prepare(s.dir)
 	if err == nil {
-		a, db, err = startNode(ctx, s.dir, o)
+		a, c, err = startNode(ctx, s.dir, o)
 	}
 	s.mu.Lock()
-	s.app, s.db = a, db
+	s.app, s.db, s.rdb = a, c.rw, c.ro
 	close(s.swapped)
 	s.mu.Unlock()
 	return err
@@ -175,15 +197,21 @@ func (s *Store) Restart(ctx context.Context, o Options, prepare func(dir string)
 // current returns the running node and database, waiting while a restart
 // is in progress.
 func (s *Store) current(ctx context.Context) (*app.App, *sql.DB, error) {
+	a, c, err := s.currentConns(ctx)
+	return a, c.rw, err
+}
+
+// currentConns is current with both database handles.
+func (s *Store) currentConns(ctx context.Context) (*app.App, conns, error) {
 	for {
 		s.mu.RLock()
-		a, db, swapped := s.app, s.db, s.swapped
+		a, c, swapped := s.app, conns{s.db, s.rdb}, s.swapped
 		s.mu.RUnlock()
-		if a != nil && db != nil {
-			return a, db, nil
+		if a != nil && c.rw != nil && c.ro != nil {
+			return a, c, nil
 		}
 		if swapped == nil {
-			return nil, nil, api.Unavailable("Database is not running")
+			return nil, conns{}, api.Unavailable("Database is not running")
 		}
 		select {
 		case <-swapped:
@@ -191,10 +219,10 @@ func (s *Store) current(ctx context.Context) (*app.App, *sql.DB, error) {
 			failed := s.app == nil
 			s.mu.RUnlock()
 			if failed {
-				return nil, nil, api.Unavailable("Database is not running")
+				return nil, conns{}, api.Unavailable("Database is not running")
 			}
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, conns{}, ctx.Err()
 		}
 	}
 }
@@ -272,12 +300,10 @@ func (s *Store) Leader(ctx context.Context) (string, error) {
 // is part of a cluster.
 func (s *Store) Close(ctx context.Context) error {
 	s.mu.Lock()
-	a, db := s.app, s.db
-	s.app, s.db, s.swapped = nil, nil, nil
+	a, c := s.app, conns{s.db, s.rdb}
+	s.app, s.db, s.rdb, s.swapped = nil, nil, nil, nil
 	s.mu.Unlock()
-	if db != nil {
-		_ = db.Close()
-	}
+	c.close()
 	if a == nil {
 		return nil
 	}

@@ -32,16 +32,34 @@ const retryWindow = 20 * time.Second
 // the whole function on busy errors and leader changes, so fn must only touch
 // the database (no side effects outside it).
 func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return s.tx(ctx, false, fn)
+}
+
+// ReadTx is Tx for functions that only read. It runs on the read-only
+// connections, so it never waits behind a write transaction's commit.
+// (A write there would still work, retried on "busy" like any other.)
+func (s *Store) ReadTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return s.tx(ctx, true, fn)
+}
+
+func (s *Store) tx(ctx context.Context, readOnly bool, fn func(ctx context.Context, tx *Tx) error) error {
 	if ctx.Value(inTxKey{}) != nil {
-		// The store has a single connection: a nested transaction would
-		// wait forever for the one its caller holds.
+		// The store has a single read-write connection: a nested
+		// transaction would wait forever for the one its caller holds (and
+		// a nested read would not see its caller's uncommitted writes).
 		return errors.New("nested database transaction")
 	}
 	ctx = context.WithValue(ctx, inTxKey{}, true)
+	return s.retryTx(ctx, readOnly, fn)
+}
+
+// retryTx runs fn in a transaction of its own, retrying it on busy errors
+// and leader changes within retryWindow.
+func (s *Store) retryTx(ctx context.Context, readOnly bool, fn func(ctx context.Context, tx *Tx) error) error {
 	deadline := time.Now().Add(retryWindow)
 	delay := 5 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		err := s.txOnce(ctx, fn)
+		err := s.txOnce(ctx, readOnly, fn)
 		if err == nil || !retryable(err) || time.Now().After(deadline) || ctx.Err() != nil {
 			if err != nil && retryable(err) {
 				return api.Unavailable("Database unavailable: %w", err)
@@ -60,10 +78,14 @@ func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 	}
 }
 
-func (s *Store) txOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
-	_, db, err := s.current(ctx)
+func (s *Store) txOnce(ctx context.Context, readOnly bool, fn func(ctx context.Context, tx *Tx) error) (err error) {
+	_, c, err := s.currentConns(ctx)
 	if err != nil {
 		return err
+	}
+	db := c.rw
+	if readOnly {
+		db = c.ro
 	}
 	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {

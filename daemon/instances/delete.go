@@ -72,7 +72,7 @@ func (s *Service) CheckRename(ctx context.Context, project, name, newName string
 	if err := ValidName(newName); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	return s.readTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		if _, err := tx.Instance(ctx, project, name); err != nil {
 			return err
 		}

@@ -105,7 +105,7 @@ func loadRecord(ctx context.Context, tx *db.Tx, project, name string) (*record, 
 // load is loadRecord in its own transaction.
 func (s *Service) load(ctx context.Context, project, name string) (*record, error) {
 	var rec *record
-	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.readTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		rec, err = loadRecord(ctx, tx, project, name)
 		return err

@@ -115,7 +115,7 @@ func (s *Service) Get(ctx context.Context, project, name string) (api.Instance, 
 func (s *Service) GetFull(ctx context.Context, project, name string) (api.InstanceFull, any, error) {
 	var rec *record
 	var snaps []db.InstanceSnapshot
-	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.readTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		if rec, err = loadRecord(ctx, tx, project, name); err != nil {
 			return err
@@ -152,7 +152,7 @@ type ListOpts struct {
 
 func (s *Service) listRecords(ctx context.Context, o ListOpts) ([]*record, error) {
 	var recs []*record
-	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.readTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		recs, err = listRecordsTx(ctx, tx, o)
 		return err
@@ -231,7 +231,7 @@ func (s *Service) List(ctx context.Context, o ListOpts) ([]api.Instance, error) 
 func (s *Service) ListFull(ctx context.Context, o ListOpts) ([]api.InstanceFull, error) {
 	var recs []*record
 	var snaps map[int64][]db.InstanceSnapshot
-	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.readTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		if recs, err = listRecordsTx(ctx, tx, o); err != nil || len(recs) == 0 {
 			return err

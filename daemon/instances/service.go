@@ -223,6 +223,12 @@ func (s *Service) tx(ctx context.Context, fn func(ctx context.Context, tx *db.Tx
 	return s.o.Store.Tx(ctx, fn)
 }
 
+// readTx runs fn, which only reads, in a read-only transaction: it does
+// not queue behind write transactions.
+func (s *Service) readTx(ctx context.Context, fn func(ctx context.Context, tx *db.Tx) error) error {
+	return s.o.Store.ReadTx(ctx, fn)
+}
+
 // emit publishes a lifecycle event.
 func (s *Service) emit(project string, ev api.EventLifecycle) {
 	if s.o.Events != nil {

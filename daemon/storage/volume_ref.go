@@ -156,7 +156,7 @@ func (s *Service) driverVolume(p drv.Pool, row db.StorageVolume) drv.Volume {
 // lookupVolume resolves a volume in its own transaction.
 func (s *Service) lookupVolume(ctx context.Context, ref VolumeRef) (volume, error) {
 	var vol volume
-	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		vol, err = s.resolveVolume(ctx, tx, ref)
 		return err
