@@ -100,8 +100,9 @@ func (s *Service) localStates(ctx context.Context, recs []*record, full bool) []
 		return out
 	}
 	raw := s.states(ctx, recs)
+	disks := s.disksUsage(ctx, recs)
 	for n, r := range recs {
-		out[n] = s.renderState(ctx, r, raw[n])
+		out[n] = s.renderState(r, raw[n], disks[n])
 	}
 	return out
 }

@@ -51,14 +51,14 @@ func (s *Service) delete(ctx context.Context, rec *record) error {
 	if err := s.o.Driver.Delete(ctx, rec.ref()); err != nil {
 		return fmt.Errorf("Failed deleting instance: %w", err)
 	}
-	if rec.pool() != "" {
-		if err := s.o.Storage.DeleteInstanceVolume(ctx, rec.volume()); err != nil {
-			return fmt.Errorf("Failed deleting instance volume: %w", err)
+	dropRow := func(ctx context.Context, tx *db.Tx) error { return tx.DeleteInstance(ctx, rec.row.ID) }
+	if rec.pool() == "" {
+		if err := s.tx(ctx, dropRow); err != nil {
+			return err
 		}
-	}
-	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error { return tx.DeleteInstance(ctx, rec.row.ID) })
-	if err != nil {
-		return err
+	} else if err := s.o.Storage.DeleteInstanceVolumeWith(ctx, rec.volume(), dropRow); err != nil {
+		// The volume's files are gone when only the records failed.
+		return fmt.Errorf("Failed deleting instance volume: %w", err)
 	}
 	s.refreshLeases(ctx, rec)
 	s.emit(rec.row.Project, api.EventLifecycle{Action: "instance-deleted", Source: URL(rec.row.Project, rec.row.Name)})

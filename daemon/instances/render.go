@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lxdng/lxd/cluster/db"
+	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/drivers/instance"
 	drv "github.com/lxdng/lxd/drivers/storage"
 	"github.com/lxdng/lxd/shared/api"
@@ -131,7 +132,7 @@ func (s *Service) GetFull(ctx context.Context, project, name string) (api.Instan
 
 func (s *Service) full(ctx context.Context, rec *record, snaps []db.InstanceSnapshot) api.InstanceFull {
 	st := s.driverState(ctx, rec)
-	state := s.renderState(ctx, rec, st)
+	state := s.renderState(rec, st, s.diskUsage(ctx, rec))
 	out := api.InstanceFull{Instance: rec.render(st.Status, s.o.Location()), State: &state}
 	for _, sn := range snaps {
 		out.Snapshots = append(out.Snapshots, renderSnapshot(rec, sn))
@@ -289,14 +290,14 @@ func (s *Service) State(ctx context.Context, project, name string) (api.Instance
 	if err != nil {
 		return api.InstanceState{}, err
 	}
-	return s.renderState(ctx, rec, s.driverState(ctx, rec)), nil
+	return s.renderState(rec, s.driverState(ctx, rec), s.diskUsage(ctx, rec)), nil
 }
 
 // renderState turns the driver's state into LXD's, adding disk usage and
 // the host side names of NICs.
-func (s *Service) renderState(ctx context.Context, rec *record, st instance.State) api.InstanceState {
+func (s *Service) renderState(rec *record, st instance.State, disk map[string]api.InstanceStateDisk) api.InstanceState {
 	out := api.InstanceState{
-		Status: st.Status.String(), StatusCode: st.Status, Disk: s.diskUsage(ctx, rec),
+		Status: st.Status.String(), StatusCode: st.Status, Disk: disk,
 		Memory: api.InstanceStateMemory{Usage: st.Memory.Usage, UsagePeak: st.Memory.UsagePeak,
 			SwapUsage: st.Memory.SwapUsage, SwapUsagePeak: st.Memory.SwapUsagePeak},
 		Pid: int64(st.Pid), Processes: st.Processes, CPU: api.InstanceStateCPU{Usage: st.CPU.Usage},
@@ -346,11 +347,39 @@ func nicHostNames(rec *record) map[string]string {
 
 // diskUsage reports the root volume's usage when the pool can measure it.
 func (s *Service) diskUsage(ctx context.Context, rec *record) map[string]api.InstanceStateDisk {
-	out := map[string]api.InstanceStateDisk{}
 	if rec.pool() == "" || s.o.Storage == nil {
-		return out
+		return map[string]api.InstanceStateDisk{}
 	}
 	u, err := s.o.Storage.InstanceVolumeUsage(ctx, rec.volume())
+	return diskEntry(ctx, rec, u, err)
+}
+
+// disksUsage is diskUsage for many records, asking the storage service
+// once.
+func (s *Service) disksUsage(ctx context.Context, recs []*record) []map[string]api.InstanceStateDisk {
+	out := make([]map[string]api.InstanceStateDisk, len(recs))
+	var refs []storage.InstanceRef
+	var idx []int
+	for n, rec := range recs {
+		out[n] = map[string]api.InstanceStateDisk{}
+		if rec.pool() != "" && s.o.Storage != nil {
+			refs, idx = append(refs, rec.volume()), append(idx, n)
+		}
+	}
+	if len(refs) == 0 {
+		return out
+	}
+	usage, errs := s.o.Storage.InstanceVolumesUsage(ctx, refs)
+	for i, n := range idx {
+		out[n] = diskEntry(ctx, recs[n], usage[i], errs[i])
+	}
+	return out
+}
+
+// diskEntry is the state's disk map for the root volume's usage (or its
+// error: logged unless the pool cannot measure usage).
+func diskEntry(ctx context.Context, rec *record, u drv.Usage, err error) map[string]api.InstanceStateDisk {
+	out := map[string]api.InstanceStateDisk{}
 	if err != nil {
 		if !errors.Is(err, drv.ErrNotSupported) {
 			logctx.From(ctx).WithError(err).Debug("Failed to get root volume usage")

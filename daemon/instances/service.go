@@ -24,10 +24,12 @@ type Storage interface {
 	CreateInstanceVolume(ctx context.Context, spec storage.InstanceVolumeSpec) error
 	CopyInstanceVolume(ctx context.Context, dst, src storage.InstanceRef, withSnapshots bool) error
 	DeleteInstanceVolume(ctx context.Context, ref storage.InstanceRef) error
+	DeleteInstanceVolumeWith(ctx context.Context, ref storage.InstanceRef, inTx func(ctx context.Context, tx *db.Tx) error) error
 	RenameInstanceVolume(ctx context.Context, ref storage.InstanceRef, newName string) error
 	MountInstanceVolume(ctx context.Context, ref storage.InstanceRef, snap string) (string, func(), error)
 	MountCustomVolume(ctx context.Context, ref storage.VolumeRef) (string, func(), error)
 	InstanceVolumeUsage(ctx context.Context, ref storage.InstanceRef) (drv.Usage, error)
+	InstanceVolumesUsage(ctx context.Context, refs []storage.InstanceRef) ([]drv.Usage, []error)
 	CreateInstanceSnapshot(ctx context.Context, ref storage.InstanceRef, snap string) error
 	DeleteInstanceSnapshot(ctx context.Context, ref storage.InstanceRef, snap string) error
 	RenameInstanceSnapshot(ctx context.Context, ref storage.InstanceRef, snap, newName string) error

@@ -4,6 +4,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -226,6 +227,9 @@ func checkInstanceCopyRename(t *testing.T, s *Service, c1 InstanceRef) {
 	if _, err := s.InstanceVolumeUsage(ctx, c3); err != nil && !strings.Contains(err.Error(), "Not supported") {
 		t.Errorf("usage: %v", err)
 	}
+	checkVolumesUsage(t, s, []InstanceRef{c1, c3, {Pool: other, Project: "default", Name: "nope"},
+		{Pool: "lxdngsv-nopool", Project: "default", Name: "c1"}})
+	checkDeleteWith(t, s, c3)
 	for _, ref := range []InstanceRef{c3, c1} {
 		if err := s.DeleteInstanceVolume(ctx, ref); err != nil {
 			t.Fatal(err)
@@ -236,5 +240,54 @@ func checkInstanceCopyRename(t *testing.T, s *Service, c1 InstanceRef) {
 	}
 	if err := s.DeletePool(ctx, other); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkVolumesUsage checks the batched usage lookup answers what one
+// lookup per instance does, errors included (404 for a missing volume or
+// pool).
+func checkVolumesUsage(t *testing.T, s *Service, refs []InstanceRef) {
+	ctx := context.Background()
+	usage, errs := s.InstanceVolumesUsage(ctx, refs)
+	if len(usage) != len(refs) || len(errs) != len(refs) {
+		t.Fatalf("InstanceVolumesUsage: %d usages, %d errors for %d refs", len(usage), len(errs), len(refs))
+	}
+	for i, ref := range refs {
+		u, err := s.InstanceVolumeUsage(ctx, ref)
+		if (err == nil) != (errs[i] == nil) || api.StatusOf(err) != api.StatusOf(errs[i]) {
+			t.Errorf("%+v: batched error %v, alone %v", ref, errs[i], err)
+		}
+		if err == nil && usage[i] != u {
+			t.Errorf("%+v: batched usage %+v, alone %+v", ref, usage[i], u)
+		}
+	}
+	if api.StatusOf(errs[2]) != 404 || api.StatusOf(errs[3]) != 404 {
+		t.Errorf("missing volume/pool: %v, %v", errs[2], errs[3])
+	}
+}
+
+// checkDeleteWith checks DeleteInstanceVolumeWith runs the caller's
+// function in the transaction removing the volume's record, and runs it
+// when there is no volume.
+func checkDeleteWith(t *testing.T, s *Service, ref InstanceRef) {
+	ctx := context.Background()
+	ran := 0
+	inTx := func(ctx context.Context, tx *db.Tx) error {
+		ran++
+		var n int
+		err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM storage_volumes WHERE name = ? AND type = 'container'", ref.Name).Scan(&n)
+		if err == nil && n != 0 {
+			err = fmt.Errorf("volume record of %s still there in the transaction", ref.Name)
+		}
+		return err
+	}
+	if err := s.DeleteInstanceVolumeWith(ctx, ref, inTx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteInstanceVolumeWith(ctx, ref, inTx); err != nil || ran != 2 {
+		t.Fatalf("delete of a missing volume: %v, function ran %d times", err, ran)
+	}
+	if _, err := s.InstanceVolumeUsage(ctx, ref); api.StatusOf(err) != 404 {
+		t.Fatalf("volume after delete: %v", err)
 	}
 }

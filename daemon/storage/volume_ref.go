@@ -126,18 +126,34 @@ func (s *Service) checkPoolAvailable(ctx context.Context, d drv.Driver, p drv.Po
 // resolveVolume loads a volume in tx; 404 when the pool or volume is
 // unknown.
 func (s *Service) resolveVolume(ctx context.Context, tx *db.Tx, ref VolumeRef) (volume, error) {
-	var vol volume
+	return s.resolveVolumeCached(ctx, tx, ref, map[string]volume{}, map[string]string{})
+}
+
+// resolveVolumeCached is resolveVolume remembering pools (by name) and
+// owner projects (by project and type) across calls in one transaction.
+// Failed pool and project lookups are not remembered.
+func (s *Service) resolveVolumeCached(ctx context.Context, tx *db.Tx, ref VolumeRef, pools map[string]volume, owners map[string]string) (volume, error) {
 	if err := ValidVolumeType(ref.Type); err != nil {
-		return vol, err
+		return volume{}, err
+	}
+	vol, ok := pools[ref.Pool]
+	if !ok {
+		var err error
+		if vol.pool, vol.p, vol.d, err = s.resolvePool(ctx, tx, ref.Pool); err != nil {
+			return vol, err
+		}
+		pools[ref.Pool] = vol
+	}
+	key := ref.Project + "\x00" + ref.Type
+	project, ok := owners[key]
+	if !ok {
+		var err error
+		if project, err = ownerProject(ctx, tx, ref.Project, ref.Type); err != nil {
+			return vol, err
+		}
+		owners[key] = project
 	}
 	var err error
-	if vol.pool, vol.p, vol.d, err = s.resolvePool(ctx, tx, ref.Pool); err != nil {
-		return vol, err
-	}
-	project, err := ownerProject(ctx, tx, ref.Project, ref.Type)
-	if err != nil {
-		return vol, err
-	}
 	if vol.row, err = tx.StorageVolume(ctx, vol.pool.ID, s.self.ID(), project, ref.Type, ref.Name); err != nil {
 		return vol, err
 	}
