@@ -329,3 +329,38 @@ func (c *ctr) run(cmd ...string) {
 		c.t.Fatalf("%v: exit %d %v: %s", cmd, code, err, out.String())
 	}
 }
+
+// StopAll removes the NAT chains an earlier daemon left for an instance
+// (the first look at a table lists it), and only that instance's.
+func TestStopAllClearsLeftoverNAT(t *testing.T) {
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Fatal("nft is missing: apt-get install nftables")
+	}
+	ctx := testCtx(t)
+	table := "lxdngpx_" + randomHex(4)
+	t.Cleanup(func() { _ = nft.DeleteChainsWithPrefix(context.Background(), nft.FamilyInet, table, "") })
+	leftover := func(instance string) nft.Chain {
+		return nft.Chain{Name: "proxy.prert.default." + instance + ".web", Type: "nat", Hook: "prerouting", Priority: -100}
+	}
+	if err := nft.ReplaceChains(ctx, nft.FamilyInet, table, []nft.Chain{leftover("gone"), leftover("kept")}); err != nil {
+		t.Fatal(err)
+	}
+	ref := proxy.Ref{Dir: t.TempDir(), Project: "default", Instance: "gone", FirewallTable: table}
+	if err := proxy.StopAll(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	chains, err := nft.Chains(ctx, nft.FamilyInet, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(chains, ",") != "proxy.prert.default.kept.web" {
+		t.Fatalf("chains after StopAll of the instance gone: %v", chains)
+	}
+	ref.Instance = "kept"
+	if err := proxy.StopAll(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if chains, err := nft.Chains(ctx, nft.FamilyInet, table); err != nil || len(chains) != 0 {
+		t.Fatalf("chains after StopAll of the instance kept: %v %v", chains, err)
+	}
+}

@@ -114,6 +114,9 @@ func startNAT(ctx context.Context, s Spec) (*Handle, error) {
 		return nil, err
 	}
 	dnat, snat := natRules(listen, connect, target)
+	if err := natAdded(ctx, s.Ref); err != nil {
+		return nil, err
+	}
 	names := natChainNames(s.Ref)
 	chains := []nft.Chain{
 		{Name: names[0], Type: "nat", Hook: "prerouting", Priority: -100, Rules: dnat},
@@ -164,6 +167,10 @@ func clearInstanceNAT(ctx context.Context, base Ref, kept map[string]bool) error
 	if base.FirewallTable == "" {
 		return nil
 	}
+	may, gen, err := natMayExist(ctx, base)
+	if err != nil || !may {
+		return err
+	}
 	all, err := nft.Chains(ctx, nft.FamilyInet, base.FirewallTable)
 	if err != nil {
 		return err
@@ -184,8 +191,13 @@ func clearInstanceNAT(ctx context.Context, base Ref, kept map[string]bool) error
 			}
 		}
 	}
-	if len(drop) == 0 {
-		return nil
+	if len(drop) > 0 {
+		if err := nft.DeleteChains(ctx, nft.FamilyInet, base.FirewallTable, drop...); err != nil {
+			return err
+		}
 	}
-	return nft.DeleteChains(ctx, nft.FamilyInet, base.FirewallTable, drop...)
+	if len(keep) == 0 {
+		natCleared(base, gen)
+	}
+	return nil
 }
