@@ -34,6 +34,8 @@ func TestInstanceDaemonRestart(t *testing.T) {
 	d.Kill()
 	d.Restart()
 	e.waitStatus(t, auto, "Running")
+	// The container runs before its start is recorded (last_used_at).
+	daemontest.Eventually(t, 30*time.Second, auto+" last_used_at", func() bool { return e.get(t, auto).LastUsedAt.Year() > 1970 })
 	// boot.autostart.priority: highest first; boot.autostart.delay after it.
 	if a, f := e.get(t, auto).LastUsedAt, e.get(t, first).LastUsedAt; a.Sub(f) < time.Second {
 		t.Fatalf("autostart order/delay: %s started at %s, %s at %s", first, f, auto, a)
