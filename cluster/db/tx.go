@@ -36,8 +36,10 @@ func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 }
 
 // ReadTx is Tx for functions that only read. It runs on the read-only
-// connections, so it never waits behind a write transaction's commit.
-// (A write there would still work, retried on "busy" like any other.)
+// connections, so it never waits behind a write transaction's commit, and
+// sees everything committed before it began (every connection talks to
+// the leader). fn must not write: a write there would contend with the
+// read-write connection for the database lock.
 func (s *Store) ReadTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	return s.tx(ctx, true, fn)
 }
