@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -300,25 +299,21 @@ func configEditCommand(a *app) *cobra.Command {
 }
 
 func (a *app) editServerConfig(c *client.Client) error {
-	srv, etag, err := c.GetServer(a.ctx)
-	if err != nil {
-		return err
-	}
-	current, err := yaml.Marshal(&srv.ServerPut)
-	if err != nil {
-		return err
-	}
-	return a.editYAML(serverEditHeader, current, func(data []byte, fromStdin bool) error {
-		var put api.ServerPut
-		if err := yaml.Unmarshal(data, &put); err != nil {
-			return err
-		}
-		put.Config = stringifyValues(put.Config)
-		if fromStdin {
-			// Like LXD: YAML piped in replaces the config unconditionally.
-			return c.UpdateServer(a.ctx, put, "")
-		}
-		return c.UpdateServer(a.ctx, put, etag)
+	return editObject(a, objectEdit[api.ServerPut]{
+		header: serverEditHeader,
+		// Like LXD: YAML piped in replaces the config unconditionally.
+		getWhenPiped: true,
+		get: func() (any, string, error) {
+			srv, etag, err := c.GetServer(a.ctx)
+			if err != nil {
+				return nil, "", err
+			}
+			return &srv.ServerPut, etag, nil
+		},
+		put: func(put api.ServerPut, etag string) error {
+			put.Config = stringifyValues(put.Config)
+			return c.UpdateServer(a.ctx, put, etag)
+		},
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -90,25 +89,15 @@ func configMetadataEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				md, tag, err := getInstanceMetadata(a, c, name)
-				if err != nil {
+			return editObject(a, objectEdit[api.ImageMetadata]{
+				header: metadataEditHeader,
+				get: func() (any, string, error) {
+					return getInstanceMetadata(a, c, name)
+				},
+				put: func(md api.ImageMetadata, etag string) error {
+					_, _, err := c.Query(a.ctx, http.MethodPut, instanceURL(name)+"/metadata", md, etag)
 					return err
-				}
-				etag = tag
-				if current, err = yaml.Marshal(md); err != nil {
-					return err
-				}
-			}
-			return a.editYAML(metadataEditHeader, current, func(data []byte, _ bool) error {
-				var md api.ImageMetadata
-				if err := yaml.Unmarshal(data, &md); err != nil {
-					return err
-				}
-				_, _, err := c.Query(a.ctx, http.MethodPut, instanceURL(name)+"/metadata", md, etag)
-				return err
+				},
 			})
 		},
 	}

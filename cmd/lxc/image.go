@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -136,25 +135,19 @@ func imageEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				img, tag, err := r.c.GetImage(a.ctx, fp)
-				if err != nil {
-					return err
-				}
-				put := img.Writable()
-				if current, err = yaml.Marshal(&put); err != nil {
-					return err
-				}
-				etag = tag
-			}
-			return a.editYAML(imageEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.ImagePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateImage(a.ctx, fp, put, etag)
+			return editObject(a, objectEdit[api.ImagePut]{
+				header: imageEditHeader,
+				get: func() (any, string, error) {
+					img, etag, err := r.c.GetImage(a.ctx, fp)
+					if err != nil {
+						return nil, "", err
+					}
+					put := img.Writable()
+					return &put, etag, nil
+				},
+				put: func(put api.ImagePut, etag string) error {
+					return r.c.UpdateImage(a.ctx, fp, put, etag)
+				},
 			})
 		},
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 )
@@ -123,34 +122,23 @@ func networkEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			apply := func(etag string) func(data []byte, fromStdin bool) error {
-				return func(data []byte, fromStdin bool) error {
-					var put api.NetworkPut
-					if err := yaml.Unmarshal(data, &put); err != nil {
-						return err
+			return editObject(a, objectEdit[api.NetworkPut]{
+				header: networkEditHeader,
+				get: func() (any, string, error) {
+					n, etag, err := r.c.GetNetwork(a.ctx, r.name)
+					if err != nil {
+						return nil, "", err
 					}
-					if fromStdin {
-						etag = ""
+					if !n.Managed {
+						return nil, "", errUnmanagedNetwork
 					}
+					n.UsedBy = sortedUsedBy(n.UsedBy)
+					return n, etag, nil
+				},
+				put: func(put api.NetworkPut, etag string) error {
 					return r.c.UpdateNetwork(a.ctx, r.name, put, etag)
-				}
-			}
-			if !isTerminal(a.stdin) {
-				return a.editYAML(networkEditHeader, nil, apply(""))
-			}
-			n, etag, err := r.c.GetNetwork(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			if !n.Managed {
-				return errUnmanagedNetwork
-			}
-			n.UsedBy = sortedUsedBy(n.UsedBy)
-			current, err := yaml.Marshal(n)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(networkEditHeader, current, apply(etag))
+				},
+			})
 		},
 	}
 }

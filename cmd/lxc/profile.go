@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 )
@@ -256,25 +255,18 @@ func profileEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				p, tag, err := r.c.GetProfile(a.ctx, r.name)
-				if err != nil {
-					return err
-				}
-				p.UsedBy = sortedUsedBy(p.UsedBy)
-				if current, err = yaml.Marshal(p); err != nil {
-					return err
-				}
-				etag = tag
-			}
-			return a.editYAML(profileEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.ProfilePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateProfile(a.ctx, r.name, put, etag)
+			return editObject(a, objectEdit[api.ProfilePut]{
+				header: profileEditHeader,
+				get: func() (any, string, error) {
+					p, etag, err := r.c.GetProfile(a.ctx, r.name)
+					if err == nil {
+						p.UsedBy = sortedUsedBy(p.UsedBy)
+					}
+					return p, etag, err
+				},
+				put: func(put api.ProfilePut, etag string) error {
+					return r.c.UpdateProfile(a.ctx, r.name, put, etag)
+				},
 			})
 		},
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/units"
@@ -122,24 +121,14 @@ func projectEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				p, tag, err := r.c.GetProject(a.ctx, r.name)
-				if err != nil {
-					return err
-				}
-				if current, err = yaml.Marshal(p); err != nil {
-					return err
-				}
-				etag = tag
-			}
-			return a.editYAML(projectEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.ProjectPut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateProject(a.ctx, r.name, put, etag)
+			return editObject(a, objectEdit[api.ProjectPut]{
+				header: projectEditHeader,
+				get: func() (any, string, error) {
+					return r.c.GetProject(a.ctx, r.name)
+				},
+				put: func(put api.ProjectPut, etag string) error {
+					return r.c.UpdateProject(a.ctx, r.name, put, etag)
+				},
 			})
 		},
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -117,21 +116,20 @@ func storageEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pool, err := r.c.GetStoragePool(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			pool.UsedBy = sortedUsedBy(pool.UsedBy)
-			current, err := yaml.Marshal(pool)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(storagePoolEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.StoragePoolPut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateStoragePool(a.ctx, r.name, put)
+			return editObject(a, objectEdit[api.StoragePoolPut]{
+				header:       storagePoolEditHeader,
+				getWhenPiped: true,
+				get: func() (any, string, error) {
+					pool, err := r.c.GetStoragePool(a.ctx, r.name)
+					if err != nil {
+						return nil, "", err
+					}
+					pool.UsedBy = sortedUsedBy(pool.UsedBy)
+					return pool, "", nil
+				},
+				put: func(put api.StoragePoolPut, _ string) error {
+					return r.c.UpdateStoragePool(a.ctx, r.name, put)
+				},
 			})
 		},
 	}

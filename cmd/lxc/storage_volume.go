@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -176,23 +175,15 @@ func volumeEditCommand(a *app) *cobra.Command {
 			if v.snap != "" {
 				return a.editVolumeSnapshot(v)
 			}
-			vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
-			if err != nil {
-				return err
-			}
-			current, err := yaml.Marshal(vol)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(storageVolumeEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.StorageVolumePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				if fromStdin {
-					etag = ""
-				}
-				return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
+			return editObject(a, objectEdit[api.StorageVolumePut]{
+				header:       storageVolumeEditHeader,
+				getWhenPiped: true,
+				get: func() (any, string, error) {
+					return v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+				},
+				put: func(put api.StorageVolumePut, etag string) error {
+					return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
+				},
 			})
 		},
 	}
@@ -201,23 +192,15 @@ func volumeEditCommand(a *app) *cobra.Command {
 }
 
 func (a *app) editVolumeSnapshot(v *volumeRef) error {
-	snap, etag, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
-	if err != nil {
-		return err
-	}
-	current, err := yaml.Marshal(snap)
-	if err != nil {
-		return err
-	}
-	return a.editYAML(storageVolumeEditHeader, current, func(data []byte, fromStdin bool) error {
-		var put api.StorageVolumeSnapshotPut
-		if err := yaml.Unmarshal(data, &put); err != nil {
-			return err
-		}
-		if fromStdin {
-			etag = ""
-		}
-		return v.c.UpdateStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, put, etag)
+	return editObject(a, objectEdit[api.StorageVolumeSnapshotPut]{
+		header:       storageVolumeEditHeader,
+		getWhenPiped: true,
+		get: func() (any, string, error) {
+			return v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+		},
+		put: func(put api.StorageVolumeSnapshotPut, etag string) error {
+			return v.c.UpdateStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, put, etag)
+		},
 	})
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/tlsutil"
@@ -384,23 +383,18 @@ func trustEditCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cert, etag, err := c.GetCertificate(a.ctx, fp)
-			if err != nil {
-				return err
-			}
-			current, err := yaml.Marshal(cert)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(trustEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.CertificatePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				if fromStdin {
-					etag = ""
-				}
-				return c.UpdateCertificate(a.ctx, cert.Fingerprint, put, etag)
+			var cert *api.Certificate
+			return editObject(a, objectEdit[api.CertificatePut]{
+				header:       trustEditHeader,
+				getWhenPiped: true,
+				get: func() (any, string, error) {
+					got, etag, err := c.GetCertificate(a.ctx, fp)
+					cert = got
+					return got, etag, err
+				},
+				put: func(put api.CertificatePut, etag string) error {
+					return c.UpdateCertificate(a.ctx, cert.Fingerprint, put, etag)
+				},
 			})
 		},
 	}
