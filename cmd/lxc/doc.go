@@ -17,11 +17,14 @@
 //	render.go          renderTable(w, format, header, rows, raw) for table|csv|json|yaml|compact,
 //	                   sortRows (LXD's natural sort), printYAML
 //	progress.go        waitOperation(c, op, label): waits, showing "*_progress" metadata on a tty
-//	editor.go          editYAML (stdin or $EDITOR loop), textEditor, readLine/readPassword
+//	editor.go          editYAML (stdin or $EDITOR loop), editObject (GET, edit, PUT with the ETag:
+//	                   every edit command), textEditor, readLine/readPassword
 //	token.go           certificate add tokens: decode/encode, rebuild from an operation
 //	<group>.go         one file per command group: alias.go, remote.go (+remote_add.go), config.go,
 //	                   trust.go, info.go (info+version), monitor.go, operation.go, query.go,
 //	                   storage.go + storage_volume*.go, network*.go, project.go, profile*.go, image*.go
+//	config_keys.go     get/set/unset of a config map (configKeys), shared by profiles, projects,
+//	                   networks, pools and volumes
 //	resource.go        resourceArg/resourceFor ("[<remote>:]<name>" + connect + LXD's API extension
 //	                   checks), create-time key=value parsing, used_by grouping
 //	devices.go         client-side device edits of instances and profiles (GET, change, PUT with
@@ -58,7 +61,8 @@
 //     flag type, as in LXD's help), build [][]string rows, sortRows(rows), then
 //     renderTable(a.stdout, format, header, rows, rawAPIObjects).
 //  5. Async calls: `op, err := c.Do(...)` then `a.waitOperation(c, op, "Label")`.
-//  6. show/edit: printYAML for show; edit goes through a.editYAML(header, current, apply).
+//  6. show/edit: printYAML for show; edit goes through editObject(a, objectEdit[XPut]{...}).
+//     get/set/unset of a config map: a configKeys (config_keys.go) builds them.
 //  7. Copy the Short/Long/Example text and flag help from `/usr/bin/lxc <cmd> --help` so
 //     help output matches; compare outputs side by side with the real client.
 //

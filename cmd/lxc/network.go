@@ -146,28 +146,10 @@ func networkEditCommand(a *app) *cobra.Command {
 var errUnmanagedNetwork = errors.New("Only managed networks can be modified")
 
 func networkGetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.networkKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<network> <key>",
 		Short: "Get values for network configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceFor(args[0], missingNetwork, "network")
-			if err != nil {
-				return err
-			}
-			n, _, err := r.withTarget(target).GetNetwork(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			a.printConfigKey(n.Config, args[1])
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func networkListCommand(a *app) *cobra.Command {
@@ -247,50 +229,42 @@ func networkRenameCommand(a *app) *cobra.Command {
 }
 
 func networkSetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.networkKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<network> <key>=<value>...",
 		Short: "Set network configuration keys",
 		Long: `Set network configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc network set [<remote>:]<network> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.networkSet(args[0], args[1:], target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
-// networkSet merges keys into a managed network's config ("" unsets).
-func (a *app) networkSet(arg string, kv []string, target string) error {
-	r, err := a.resourceFor(arg, missingNetwork, "network")
+func (a *app) networkKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, target: true, open: a.networkConfig}
+}
+
+// networkConfig reaches a network's config. To change it, the network is
+// fetched first, as LXD does: only managed networks can change, and that
+// is checked before the keys are read.
+func (a *app) networkConfig(args []string, target string, toChange bool) (*configObject, error) {
+	r, err := a.resourceFor(args[0], missingNetwork, "network")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := r.withTarget(target)
-	n, etag, err := c.GetNetwork(a.ctx, r.name)
-	if err != nil {
-		return err
+	get := func() (*api.Network, string, error) { return c.GetNetwork(a.ctx, r.name) }
+	if toChange {
+		n, etag, err := get()
+		if err != nil {
+			return nil, err
+		}
+		if !n.Managed {
+			return nil, errUnmanagedNetwork
+		}
+		get = func() (*api.Network, string, error) { return n, etag, nil }
 	}
-	if !n.Managed {
-		return errUnmanagedNetwork
-	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	if n.Config == nil {
-		n.Config = map[string]string{}
-	}
-	for k, v := range keys {
-		n.Config[k] = v
-	}
-	return c.UpdateNetwork(a.ctx, r.name, n.Writable(), etag)
+	return configOf(get, func(n *api.Network) *map[string]string { return &n.Config },
+		func(n *api.Network, etag string) error { return c.UpdateNetwork(a.ctx, r.name, n.Writable(), etag) }), nil
 }
 
 func networkShowCommand(a *app) *cobra.Command {
@@ -319,17 +293,8 @@ func networkShowCommand(a *app) *cobra.Command {
 }
 
 func networkUnsetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.networkKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<network> <key>",
 		Short: "Unset network configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.networkSet(args[0], []string{args[1], ""}, target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }

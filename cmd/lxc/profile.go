@@ -273,25 +273,10 @@ func profileEditCommand(a *app) *cobra.Command {
 }
 
 func profileGetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.profileKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<profile> <key>",
 		Short: "Get values for profile configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceArg(args[0], missingProfile)
-			if err != nil {
-				return err
-			}
-			p, _, err := r.c.GetProfile(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, p.Config[args[1]])
-			return nil
-		},
-	}
+	})
 }
 
 func profileListCommand(a *app) *cobra.Command {
@@ -349,38 +334,36 @@ func profileRenameCommand(a *app) *cobra.Command {
 }
 
 func profileSetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.profileKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<profile> <key><value>...",
 		Short: "Set profile configuration keys",
 		Long: `Set profile configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc profile set [<remote>:]<profile> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.profileSet(args[0], args[1:])
-		},
-	}
+	})
 }
 
-// profileSet merges keys into a profile's config ("" unsets).
-func (a *app) profileSet(arg string, kv []string) error {
-	r, err := a.resourceArg(arg, missingProfile)
+func (a *app) profileKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, printUnset: true, open: a.profileConfig}
+}
+
+// profileConfig reaches a profile's config; a change is saved like the
+// device edits (editProfile), with empty maps rather than null.
+func (a *app) profileConfig(args []string, _ string, _ bool) (*configObject, error) {
+	r, err := a.resourceArg(args[0], missingProfile)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	return a.editProfile(r, func(p *api.Profile) error {
-		for k, v := range keys {
-			p.Config[k] = v
-		}
-		return nil
-	})
+	return configOf(
+		func() (*api.Profile, string, error) { return r.c.GetProfile(a.ctx, r.name) },
+		func(p *api.Profile) *map[string]string { return &p.Config },
+		func(p *api.Profile, etag string) error {
+			if p.Devices == nil {
+				p.Devices = map[string]map[string]string{}
+			}
+			return r.c.UpdateProfile(a.ctx, r.name, p.ProfilePut, etag)
+		}), nil
 }
 
 func profileShowCommand(a *app) *cobra.Command {
@@ -406,16 +389,10 @@ func profileShowCommand(a *app) *cobra.Command {
 }
 
 func profileUnsetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.profileKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<profile> <key>",
 		Short: "Unset profile configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.profileSet(args[0], []string{args[1], ""})
-		},
-	}
+	})
 }
 
 func profileRows(profiles []api.Profile) ([]string, [][]string) {

@@ -135,25 +135,10 @@ func projectEditCommand(a *app) *cobra.Command {
 }
 
 func projectGetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.projectKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<project> <key>",
 		Short: "Get values for project configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceFor(args[0], missingProject, "projects")
-			if err != nil {
-				return err
-			}
-			p, _, err := r.c.GetProject(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, p.Config[args[1]])
-			return nil
-		},
-	}
+	})
 }
 
 func projectInfoCommand(a *app) *cobra.Command {
@@ -288,43 +273,29 @@ func projectRenameCommand(a *app) *cobra.Command {
 }
 
 func projectSetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.projectKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<project> <key>=<value>...",
 		Short: "Set project configuration keys",
 		Long: `Set project configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc project set [<remote>:]<project> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.projectSet(args[0], args[1:])
-		},
-	}
+	})
 }
 
-// projectSet merges keys into a project's config ("" unsets).
-func (a *app) projectSet(arg string, kv []string) error {
-	r, err := a.resourceFor(arg, missingProject, "projects")
+func (a *app) projectKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, printUnset: true, open: a.projectConfig}
+}
+
+func (a *app) projectConfig(args []string, _ string, _ bool) (*configObject, error) {
+	r, err := a.resourceFor(args[0], missingProject, "projects")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	p, etag, err := r.c.GetProject(a.ctx, r.name)
-	if err != nil {
-		return err
-	}
-	if p.Config == nil {
-		p.Config = map[string]string{}
-	}
-	for k, v := range keys {
-		p.Config[k] = v
-	}
-	return r.c.UpdateProject(a.ctx, r.name, p.ProjectPut, etag)
+	return configOf(
+		func() (*api.Project, string, error) { return r.c.GetProject(a.ctx, r.name) },
+		func(p *api.Project) *map[string]string { return &p.Config },
+		func(p *api.Project, etag string) error { return r.c.UpdateProject(a.ctx, r.name, p.ProjectPut, etag) }), nil
 }
 
 func projectShowCommand(a *app) *cobra.Command {
@@ -372,14 +343,8 @@ func projectSwitchCommand(a *app) *cobra.Command {
 }
 
 func projectUnsetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.projectKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<project> <key>",
 		Short: "Unset project configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.projectSet(args[0], []string{args[1], ""})
-		},
-	}
+	})
 }

@@ -60,14 +60,6 @@ func parseCreateConfig(args []string) (map[string]string, error) {
 	return out, nil
 }
 
-// printConfigKey prints a config value followed by a newline only when the
-// key is set, as LXD's storage and network get do.
-func (a *app) printConfigKey(config map[string]string, key string) {
-	if v, ok := config[key]; ok {
-		fmt.Fprintln(a.stdout, v)
-	}
-}
-
 // usedByGroups sorts used_by URLs into the "used by" map of the info
 // commands: entity kind -> names, with the project of entities outside the
 // default project.

@@ -136,28 +136,10 @@ func storageEditCommand(a *app) *cobra.Command {
 }
 
 func storageGetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.storagePoolKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<pool> <key>",
 		Short: "Get values for storage pool configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceFor(args[0], missingPool, "storage")
-			if err != nil {
-				return err
-			}
-			pool, err := r.withTarget(target).GetStoragePool(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			a.printConfigKey(pool.Config, args[1])
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func storageInfoCommand(a *app) *cobra.Command {
@@ -274,48 +256,37 @@ func (a *app) isClustered(c *client.Client) (bool, error) {
 }
 
 func storageSetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.storagePoolKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<pool> <key> <value>",
 		Short: "Set storage pool configuration keys",
 		Long: `Set storage pool configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc storage set [<remote>:]<pool> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.storagePoolSet(args[0], args[1:], target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
-// storagePoolSet merges keys into a pool's config; unset passes "" values,
-// which the server drops.
-func (a *app) storagePoolSet(arg string, kv []string, target string) error {
-	r, err := a.resourceFor(arg, missingPool, "storage")
+func (a *app) storagePoolKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, target: true, open: a.storagePoolConfig}
+}
+
+// storagePoolConfig reaches a pool's config; pools are written without an
+// ETag, as LXD's client does.
+func (a *app) storagePoolConfig(args []string, target string, _ bool) (*configObject, error) {
+	r, err := a.resourceFor(args[0], missingPool, "storage")
 	if err != nil {
-		return err
-	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	c := r.withTarget(target)
-	pool, err := c.GetStoragePool(a.ctx, r.name)
-	if err != nil {
-		return err
-	}
-	if pool.Config == nil {
-		pool.Config = map[string]string{}
-	}
-	for k, v := range keys {
-		pool.Config[k] = v
-	}
-	return c.UpdateStoragePool(a.ctx, r.name, pool.StoragePoolPut)
+	return configOf(
+		func() (*api.StoragePool, string, error) {
+			pool, err := c.GetStoragePool(a.ctx, r.name)
+			return pool, "", err
+		},
+		func(pool *api.StoragePool) *map[string]string { return &pool.Config },
+		func(pool *api.StoragePool, _ string) error {
+			return c.UpdateStoragePool(a.ctx, r.name, pool.StoragePoolPut)
+		}), nil
 }
 
 func storageShowCommand(a *app) *cobra.Command {
@@ -357,17 +328,8 @@ func storageShowCommand(a *app) *cobra.Command {
 }
 
 func storageUnsetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.storagePoolKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<pool> <key>",
 		Short: "Unset storage pool configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.storagePoolSet(args[0], []string{args[1], ""}, target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }

@@ -205,100 +205,59 @@ func (a *app) editVolumeSnapshot(v *volumeRef) error {
 }
 
 func volumeGetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.volumeKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<pool> <volume>[/<snapshot>] <key>",
 		Short: "Get values for storage volume configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
-			v, err := a.volumeArgs(args[0], args[1], target)
-			if err != nil {
-				return err
-			}
-			if v.snap != "" {
-				snap, _, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
-				if err != nil {
-					return err
-				}
-				a.printConfigKey(snap.Config, args[2])
-				return nil
-			}
-			vol, _, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
-			if err != nil {
-				return err
-			}
-			a.printConfigKey(vol.Config, args[2])
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func volumeSetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.volumeKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<pool> <volume> <key>=<value>...",
 		Short: "Set storage volume configuration keys",
 		Long: `Set storage volume configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc storage volume set [<remote>:]<pool> <volume> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, -1); exit {
-				return err
-			}
-			return a.volumeSet(args[0], args[1], args[2:], target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 var errSnapshotReadOnly = errors.New("Snapshots are read-only and can't have their configuration changed")
 
-// volumeSet merges keys into a volume's config ("" values unset them).
-func (a *app) volumeSet(poolArg, volArg string, kv []string, target string) error {
-	v, err := a.volumeArgs(poolArg, volArg, target)
+func (a *app) volumeKeys() configKeys {
+	return configKeys{a: a, objectArgs: 2, target: true, open: a.volumeConfig}
+}
+
+// volumeConfig reaches the config of a volume, or for reading of one of
+// its snapshots.
+func (a *app) volumeConfig(args []string, target string, toChange bool) (*configObject, error) {
+	v, err := a.volumeArgs(args[0], args[1], target)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if v.snap != "" && toChange {
+		return nil, errSnapshotReadOnly
 	}
 	if v.snap != "" {
-		return errSnapshotReadOnly
+		return configOf(func() (*api.StorageVolumeSnapshot, string, error) {
+			return v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+		}, func(s *api.StorageVolumeSnapshot) *map[string]string { return &s.Config }, nil), nil
 	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
-	if err != nil {
-		return err
-	}
-	if vol.Config == nil {
-		vol.Config = map[string]string{}
-	}
-	for k, val := range keys {
-		vol.Config[k] = val
-	}
-	return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, vol.StorageVolumePut, etag)
+	return configOf(
+		func() (*api.StorageVolume, string, error) {
+			return v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+		},
+		func(vol *api.StorageVolume) *map[string]string { return &vol.Config },
+		func(vol *api.StorageVolume, etag string) error {
+			return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, vol.StorageVolumePut, etag)
+		}), nil
 }
 
 func volumeUnsetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.volumeKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<pool> <volume> <key>",
 		Short: "Unset storage volume configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
-			return a.volumeSet(args[0], args[1], []string{args[2], ""}, target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func volumeShowCommand(a *app) *cobra.Command {
