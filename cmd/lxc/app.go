@@ -160,3 +160,12 @@ func (a *app) debugf(format string, args ...any) {
 	}
 	a.log.Debugf(format, args...)
 }
+
+// reportDone ends a command that changed something: unless it failed or
+// --quiet is set, the success message is printed. It returns err.
+func (a *app) reportDone(err error, format string, args ...any) error {
+	if err == nil && !a.flags.quiet {
+		fmt.Fprintf(a.stdout, format, args...)
+	}
+	return err
+}

@@ -29,6 +29,8 @@
 //	                   checks), create-time key=value parsing, used_by grouping
 //	devices.go         client-side device edits of instances and profiles (GET, change, PUT with
 //	                   the ETag), shared by volume/network attach and the profile commands
+//	device_commands.go the device sub-commands (add/get/list/remove/set/show/unset) over a
+//	                   deviceHolder: config_device.go opens instances, profile_device.go profiles
 //
 // Instance commands:
 //
@@ -39,7 +41,7 @@
 //	list.go            list: one GET ?recursion=1|2, server-side simple filters, client filters;
 //	list_columns.go    the column spec ("ns46tS...", key columns) and cell formatting
 //	instance_info.go   `lxc info <instance>`; instance_config.go the instance forms of config get/set/...
-//	config_device.go   config device ...; config_metadata.go config metadata/template ...
+//	config_device.go   config device (+ override); config_metadata.go config metadata/template ...
 //	exec.go            exec (request, modes, exit codes); exec_stream.go LXD's websocket framing
 //	                   (binary data, empty text frame = EOF, control JSON, signal forwarding)
 //	console.go         console (raw terminal, ctrl+a q) and --show-log; term.go raw mode and sizes
