@@ -146,6 +146,17 @@ func checkArgs(cmd *cobra.Command, args []string, min, max int) (bool, error) {
 	return true, fmt.Errorf("Invalid number of arguments")
 }
 
+// withArgCount is a RunE that checks the argument count (checkArgs)
+// before run: min and max as in checkArgs, max < 0 for no limit.
+func withArgCount(min, max int, run func(args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if exit, err := checkArgs(cmd, args, min, max); exit {
+			return err
+		}
+		return run(args)
+	}
+}
+
 // debugf logs client-side debug messages with --debug, in the logrus text
 // format LXD's client uses on stderr.
 func (a *app) debugf(format string, args ...any) {

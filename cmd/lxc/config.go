@@ -53,10 +53,7 @@ func configGetCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get [<remote>:][<instance>] <key>",
 		Short: "Get values for instance or server configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			c, name, err := a.configTarget(firstIf(args, 2), target)
 			if err != nil {
 				return err
@@ -75,7 +72,7 @@ func configGetCommand(a *app) *cobra.Command {
 			}
 			fmt.Fprintln(a.stdout, value)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&expanded, "expanded", "e", false, "Access the expanded configuration")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -108,12 +105,9 @@ For backward compatibility, a single configuration key may still be set with:
 
   lxc config set core.trust_password=blah
       Will set the server's trust password to blah.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			return a.configSet(args, target)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -210,10 +204,7 @@ func configUnsetCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "unset [<remote>:][<instance>] <key>",
 		Short: "Unset instance or server configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			if len(args) == 2 {
 				_, name, err := a.parseRemote(args[0])
 				if err != nil {
@@ -229,7 +220,7 @@ func configUnsetCommand(a *app) *cobra.Command {
 				return a.configSet([]string{args[0], args[1], ""}, target)
 			}
 			return a.configSet([]string{args[0], ""}, target)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -241,10 +232,7 @@ func configShowCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [<remote>:][<instance>[/<snapshot>]]",
 		Short: "Show instance or server configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			c, name, err := a.configTarget(firstIf(args, 1), target)
 			if err != nil {
 				return err
@@ -257,7 +245,7 @@ func configShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, &srv.ServerPut)
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&expanded, "expanded", "e", false, "Show the expanded configuration")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -280,10 +268,7 @@ func configEditCommand(a *app) *cobra.Command {
 		Short: "Edit instance or server configurations as YAML",
 		Example: `  lxc config edit <instance> < instance.yaml
       Update the instance configuration from config.yaml.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			c, name, err := a.configTarget(firstIf(args, 1), target)
 			if err != nil {
 				return err
@@ -292,7 +277,7 @@ func configEditCommand(a *app) *cobra.Command {
 				return instanceConfigEdit(a, c, name)
 			}
 			return a.editServerConfig(c)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd

@@ -81,10 +81,7 @@ func configDeviceOverrideCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "override [<remote>:]<instance> <device> [key=value...]",
 		Short: "Copy profile inherited devices and override configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			h, err := a.instanceDevices(args[0])
 			if err != nil {
 				return err
@@ -108,6 +105,6 @@ func configDeviceOverrideCommand(a *app) *cobra.Command {
 				return nil
 			})
 			return a.reportDone(err, "Device %s overridden for %s\n", args[1], h.name)
-		},
+		}),
 	}
 }

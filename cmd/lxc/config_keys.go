@@ -41,10 +41,7 @@ type configKeys struct {
 func (k configKeys) getCommand(cmd *cobra.Command) *cobra.Command {
 	var target string
 	n := k.objectArgs
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if exit, err := checkArgs(cmd, args, n+1, n+1); exit {
-			return err
-		}
+	cmd.RunE = withArgCount(n+1, n+1, func(args []string) error {
 		obj, err := k.open(args[:n], target, false)
 		if err != nil {
 			return err
@@ -57,7 +54,7 @@ func (k configKeys) getCommand(cmd *cobra.Command) *cobra.Command {
 			fmt.Fprintln(k.a.stdout, v)
 		}
 		return nil
-	}
+	})
 	return k.withTargetFlag(cmd, &target)
 }
 
@@ -66,12 +63,9 @@ func (k configKeys) getCommand(cmd *cobra.Command) *cobra.Command {
 func (k configKeys) setCommand(cmd *cobra.Command) *cobra.Command {
 	var target string
 	n := k.objectArgs
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if exit, err := checkArgs(cmd, args, n+1, -1); exit {
-			return err
-		}
+	cmd.RunE = withArgCount(n+1, -1, func(args []string) error {
 		return k.set(args[:n], args[n:], target)
-	}
+	})
 	return k.withTargetFlag(cmd, &target)
 }
 
@@ -80,12 +74,9 @@ func (k configKeys) setCommand(cmd *cobra.Command) *cobra.Command {
 func (k configKeys) unsetCommand(cmd *cobra.Command) *cobra.Command {
 	var target string
 	n := k.objectArgs
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if exit, err := checkArgs(cmd, args, n+1, n+1); exit {
-			return err
-		}
+	cmd.RunE = withArgCount(n+1, n+1, func(args []string) error {
 		return k.set(args[:n], []string{args[n], ""}, target)
-	}
+	})
 	return k.withTargetFlag(cmd, &target)
 }
 

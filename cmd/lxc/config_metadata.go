@@ -39,10 +39,7 @@ func configMetadataShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<instance>",
 		Short: "Show instance metadata files",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
@@ -52,7 +49,7 @@ func configMetadataShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, md)
-		},
+		}),
 	}
 }
 
@@ -81,10 +78,7 @@ func configMetadataEditCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit [<remote>:]<instance>",
 		Short: "Edit instance metadata files",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
@@ -99,7 +93,7 @@ func configMetadataEditCommand(a *app) *cobra.Command {
 					return err
 				},
 			})
-		},
+		}),
 	}
 }
 
@@ -140,16 +134,13 @@ func templateSubcommand(a *app, use, short string, aliases []string, run func(c 
 		Use:     use + " [<remote>:]<instance> <template>",
 		Aliases: aliases,
 		Short:   short,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
 			}
 			return run(c, name, args[1])
-		},
+		}),
 	}
 }
 
@@ -202,10 +193,7 @@ func configTemplateListCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [<remote>:]<instance>",
 		Short: "List instance file templates",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
@@ -220,7 +208,7 @@ func configTemplateListCommand(a *app) *cobra.Command {
 			}
 			sortRows(rows)
 			return renderTable(a.stdout, format, []string{"FILENAME"}, rows, names)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd

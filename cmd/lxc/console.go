@@ -24,10 +24,7 @@ func consoleCommand(a *app) *cobra.Command {
 
 This command allows you to interact with the boot console of an instance
 as well as retrieve past log entries from it.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			if consoleType != "console" && consoleType != "vga" {
 				return fmt.Errorf("Unknown output type %q", consoleType)
 			}
@@ -42,7 +39,7 @@ as well as retrieve past log entries from it.`,
 				return a.consoleLog(c, name)
 			}
 			return a.console(c, name, consoleType)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&showLog, "show-log", false, "Retrieve the instance's console log")
 	cmd.Flags().StringVarP(&consoleType, "type", "t", "console",

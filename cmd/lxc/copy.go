@@ -73,10 +73,7 @@ func copyCommand(a *app) *cobra.Command {
 		Aliases: []string{"cp"},
 		Short:   "Copy instances within or in between LXD servers",
 		Long:    "Copy instances within or in between LXD servers" + transferModesLong,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			ephemeral := 0
 			if f.ephemeral {
 				ephemeral = 1
@@ -87,7 +84,7 @@ func copyCommand(a *app) *cobra.Command {
 			}
 			opts := copyOpts{keepVolatile: f.refresh, ephemeral: ephemeral, live: !f.stateless && !f.refresh}
 			return a.copyInstance(args[0], dest, f, opts)
-		},
+		}),
 	}
 	f.register(cmd, false)
 	return cmd

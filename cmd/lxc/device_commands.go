@@ -88,10 +88,7 @@ func (d deviceCommands) addCommand() *cobra.Command {
 
   lxc %[1]s add [<remote>:]%[2]s <device-name> disk pool=some-pool source=some-volume path=/opt
       Will mount the some-volume volume on some-pool onto /opt in the instance.`, d.path, d.example),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, -1); exit {
-				return err
-			}
+		RunE: withArgCount(3, -1, func(args []string) error {
 			h, err := d.open(args[0])
 			if err != nil {
 				return err
@@ -109,7 +106,7 @@ func (d deviceCommands) addCommand() *cobra.Command {
 				return nil
 			})
 			return d.a.reportDone(err, "Device %s added to %s\n", args[1], h.name)
-		},
+		}),
 	}
 }
 
@@ -117,10 +114,7 @@ func (d deviceCommands) getCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "get [<remote>:]<" + d.holder + "> <device> <key>",
 		Short: "Get values for device configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			devices, err := d.fetch(args[0])
 			if err != nil {
 				return err
@@ -131,7 +125,7 @@ func (d deviceCommands) getCommand() *cobra.Command {
 			}
 			fmt.Fprintln(d.a.stdout, dev[args[2]])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -140,10 +134,7 @@ func (d deviceCommands) listCommand() *cobra.Command {
 		Use:     "list [<remote>:]<" + d.holder + ">",
 		Aliases: []string{"ls"},
 		Short:   "List instance devices",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			devices, err := d.fetch(args[0])
 			if err != nil {
 				return err
@@ -155,7 +146,7 @@ func (d deviceCommands) listCommand() *cobra.Command {
 			sort.Strings(names)
 			fmt.Fprintln(d.a.stdout, strings.Join(names, "\n"))
 			return nil
-		},
+		}),
 	}
 }
 
@@ -164,10 +155,7 @@ func (d deviceCommands) removeCommand() *cobra.Command {
 		Use:     "remove [<remote>:]<" + d.holder + "> <name>...",
 		Aliases: []string{"rm"},
 		Short:   "Remove instance devices",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			h, err := d.open(args[0])
 			if err != nil {
 				return err
@@ -182,7 +170,7 @@ func (d deviceCommands) removeCommand() *cobra.Command {
 				return nil
 			})
 			return d.a.reportDone(err, "Device %s removed from %s\n", strings.Join(args[1:], ", "), h.name)
-		},
+		}),
 	}
 }
 
@@ -194,12 +182,9 @@ func (d deviceCommands) setCommand() *cobra.Command {
 
 For backward compatibility, a single configuration key may still be set with:
     lxc %s set [<remote>:]<%s> <device> <key> <value>`, d.path, d.holder),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, -1); exit {
-				return err
-			}
+		RunE: withArgCount(3, -1, func(args []string) error {
 			return d.set(args[0], args[1], args[2:])
-		},
+		}),
 	}
 }
 
@@ -207,16 +192,13 @@ func (d deviceCommands) showCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<" + d.holder + ">",
 		Short: "Show full device configuration",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			devices, err := d.fetch(args[0])
 			if err != nil {
 				return err
 			}
 			return printYAML(d.a.stdout, devices.own)
-		},
+		}),
 	}
 }
 
@@ -224,15 +206,12 @@ func (d deviceCommands) unsetCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "unset [<remote>:]<" + d.holder + "> <device> <key>",
 		Short: "Unset device configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			if d.keysFirst {
 				return d.setKeys(args[0], args[1], map[string]string{args[2]: ""})
 			}
 			return d.set(args[0], args[1], []string{args[2], ""})
-		},
+		}),
 	}
 }
 

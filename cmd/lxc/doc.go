@@ -10,7 +10,7 @@
 //	main.go            signal-aware context, runs the root, prints "Error: <msg>" and exits 1
 //	root.go            root command, global flags, help templates, the commandGroups registry
 //	app.go             the shared context: *app (flags, config, streams), parseRemote,
-//	                   parseServerArg, checkArgs, debugf
+//	                   parseServerArg, checkArgs/withArgCount, reportDone, debugf
 //	conffile.go        config.yml (LXD's format), static/default remotes, cert paths
 //	connect.go         connect(remote): unix socket or HTTPS with client.crt and the
 //	                   pinned servercerts/<remote>.crt; client cert generation
@@ -56,7 +56,7 @@
 //     uses `RunE: groupRunE`.
 //  2. Register the constructor in commandGroups (root.go). Wrap it in lessCommon(...)
 //     if LXD only shows it with --all.
-//  3. In RunE: `if exit, err := checkArgs(cmd, args, min, max); exit { return err }`, then
+//  3. `RunE: withArgCount(min, max, func(args []string) error {...})` checks the count, then
 //     `remote, name, err := a.parseRemote(args[0])` and `c, err := a.connect(remote)`.
 //     Use a.ctx for every call, write to a.stdout/a.stderr (tests capture them).
 //  4. List commands: `-f/--format` with formatFlagHelp plus an empty back-quoted name (it hides the

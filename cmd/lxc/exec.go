@@ -57,12 +57,9 @@ executable, passing the shell commands as arguments, for example:
   lxc exec <instance> -- sh -c "cd /tmp && pwd"
 
 Mode defaults to non-interactive, interactive mode is selected if both stdin AND stdout are terminals (stderr is ignored).`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			return a.exec(args, f)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.mode, "mode", "auto", "Override the terminal mode (auto, interactive or non-interactive)``")

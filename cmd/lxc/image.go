@@ -88,10 +88,7 @@ func imageDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<image> [[<remote>:]<image>...]",
 		Aliases: []string{"rm"},
 		Short:   "Delete images",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			for _, arg := range args {
 				r, fp, err := a.imageArg(arg, "", errImageMissing)
 				if err != nil {
@@ -106,7 +103,7 @@ func imageDeleteCommand(a *app) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -127,10 +124,7 @@ func imageEditCommand(a *app) *cobra.Command {
 
   lxc image edit <image> < image.yaml
       Load the image properties from a YAML file`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, fp, err := a.imageArg(args[0], "", nil)
 			if err != nil {
 				return err
@@ -149,7 +143,7 @@ func imageEditCommand(a *app) *cobra.Command {
 					return r.c.UpdateImage(a.ctx, fp, put, etag)
 				},
 			})
-		},
+		}),
 	}
 }
 
@@ -158,10 +152,7 @@ func imageShowCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [<remote>:]<image>",
 		Short: "Show image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
 			if err != nil {
 				return err
@@ -172,7 +163,7 @@ func imageShowCommand(a *app) *cobra.Command {
 			}
 			put := img.Writable()
 			return printYAML(a.stdout, &put)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&vm, "vm", false, "Query virtual machine images")
 	return cmd
@@ -183,10 +174,7 @@ func imageInfoCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [<remote>:]<image>",
 		Short: "Show useful information about images",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
 			if err != nil {
 				return err
@@ -197,7 +185,7 @@ func imageInfoCommand(a *app) *cobra.Command {
 			}
 			writeImageInfo(a.stdout, img)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&vm, "vm", false, "Query virtual machine images")
 	return cmd
@@ -281,10 +269,7 @@ func imageRefreshCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "refresh [<remote>:]<image> [[<remote>:]<image>...]",
 		Short: "Refresh images",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			for _, arg := range args {
 				r, err := a.resourceArg(arg, "Image identifier missing")
 				if err != nil {
@@ -305,7 +290,7 @@ func imageRefreshCommand(a *app) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -313,10 +298,7 @@ func imageGetPropertyCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get-property [<remote>:]<image> <key>",
 		Short: "Get image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, fp, err := a.imageArg(args[0], "", errImageNotFound)
 			if err != nil {
 				return err
@@ -331,7 +313,7 @@ func imageGetPropertyCommand(a *app) *cobra.Command {
 			}
 			fmt.Fprintln(a.stdout, v)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -361,12 +343,9 @@ func imageSetPropertyCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "set-property [<remote>:]<image> <key> <value>",
 		Short: "Set image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			return a.setImageProperty(args[0], args[1], args[2], false)
-		},
+		}),
 	}
 }
 
@@ -374,11 +353,8 @@ func imageUnsetPropertyCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "unset-property [<remote>:]<image> <key>",
 		Short: "Unset image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			return a.setImageProperty(args[0], args[1], "", true)
-		},
+		}),
 	}
 }

@@ -145,10 +145,7 @@ Column shorthand chars:
     s - Size
     u - Upload date
     t - Type`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, -1); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, -1, func(args []string) error {
 			remote, filters := a.conf.DefaultRemote, args
 			if len(args) > 0 && strings.Contains(args[0], ":") {
 				r, name, err := a.parseRemote(args[0])
@@ -177,7 +174,7 @@ Column shorthand chars:
 			}
 			header, rows, images := imageRows(all, cols, filters)
 			return renderTable(a.stdout, format, header, rows, images)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&columns, "columns", "c", defaultImageColumns, "Columns``")
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")

@@ -33,10 +33,7 @@ func networkCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<network> [key=value...]",
 		Short: "Create new networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			r, err := a.resourceFor(args[0], "", "network")
 			if err != nil {
 				return err
@@ -61,7 +58,7 @@ func networkCreateCommand(a *app) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	cmd.Flags().StringVarP(&netType, "type", "t", "", "Network type``")
@@ -73,10 +70,7 @@ func networkDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<network>",
 		Aliases: []string{"rm"},
 		Short:   "Delete networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
@@ -88,7 +82,7 @@ func networkDeleteCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Network %s deleted\n", r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -114,10 +108,7 @@ func networkEditCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit [<remote>:]<network>",
 		Short: "Edit network configurations as YAML",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
@@ -139,7 +130,7 @@ func networkEditCommand(a *app) *cobra.Command {
 					return r.c.UpdateNetwork(a.ctx, r.name, put, etag)
 				},
 			})
-		},
+		}),
 	}
 }
 
@@ -158,10 +149,7 @@ func networkListCommand(a *app) *cobra.Command {
 		Use:     "list [<remote>:]",
 		Aliases: []string{"ls"},
 		Short:   "List available networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -179,7 +167,7 @@ func networkListCommand(a *app) *cobra.Command {
 			}
 			header, rows := networkRows(networks)
 			return renderTable(a.stdout, format, header, rows, networks)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -209,10 +197,7 @@ func networkRenameCommand(a *app) *cobra.Command {
 		Use:     "rename [<remote>:]<network> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
@@ -224,7 +209,7 @@ func networkRenameCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Network %s renamed to %s\n", r.name, args[1])
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -272,10 +257,7 @@ func networkShowCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [<remote>:]<network>",
 		Short: "Show network configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
@@ -286,7 +268,7 @@ func networkShowCommand(a *app) *cobra.Command {
 			}
 			n.UsedBy = sortedUsedBy(n.UsedBy)
 			return printYAML(a.stdout, n)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd

@@ -26,10 +26,7 @@ func operationListCommand(a *app) *cobra.Command {
 		Use:     "list [<remote>:]",
 		Aliases: []string{"ls"},
 		Short:   "List background operations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -67,7 +64,7 @@ func operationListCommand(a *app) *cobra.Command {
 			}
 			sortRows(rows)
 			return renderTable(a.stdout, format, header, rows, ops)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -95,10 +92,7 @@ func operationShowCommand(a *app) *cobra.Command {
 		Short: "Show details on a background operation",
 		Example: `  lxc operation show 344a79e4-d88a-45bf-9c39-c72c26f6ab8a
       Show details on that operation UUID`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			remote, id, err := a.operationArg(args[0])
 			if err != nil {
 				return err
@@ -112,7 +106,7 @@ func operationShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, &op.Operation)
-		},
+		}),
 	}
 }
 
@@ -121,10 +115,7 @@ func operationDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<operation>",
 		Aliases: []string{"cancel", "rm"},
 		Short:   "Delete a background operation (will attempt to cancel)",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			remote, id, err := a.operationArg(args[0])
 			if err != nil {
 				return err
@@ -140,6 +131,6 @@ func operationDeleteCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Operation %s deleted\n", id)
 			}
 			return nil
-		},
+		}),
 	}
 }

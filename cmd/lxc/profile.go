@@ -46,10 +46,7 @@ func profileAddCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "add [<remote>:]<instance> <profile>",
 		Short: "Add profiles to instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Missing instance name")
 			if err != nil {
 				return err
@@ -64,7 +61,7 @@ func profileAddCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Profile %s added to %s\n", args[1], r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -81,10 +78,7 @@ func profileAssignCommand(a *app) *cobra.Command {
 
   lxc profile assign foo ''
       Remove all profile from "foo"`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Missing instance name")
 			if err != nil {
 				return err
@@ -105,7 +99,7 @@ func profileAssignCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Profiles %s applied to %s\n", names, r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -113,10 +107,7 @@ func profileRemoveCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "remove [<remote>:]<instance> <profile>",
 		Short: "Remove profiles from instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Missing instance name")
 			if err != nil {
 				return err
@@ -135,7 +126,7 @@ func profileRemoveCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Profile %s removed from %s\n", args[1], r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -145,10 +136,7 @@ func profileCopyCommand(a *app) *cobra.Command {
 		Use:     "copy [<remote>:]<profile> [<remote>:]<profile>",
 		Aliases: []string{"cp"},
 		Short:   "Copy profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			src, err := a.resourceArg(args[0], "Missing source profile name")
 			if err != nil {
 				return err
@@ -169,7 +157,7 @@ func profileCopyCommand(a *app) *cobra.Command {
 				dc = dc.WithProject(targetProject)
 			}
 			return dc.CreateProfile(a.ctx, api.ProfilesPost{ProfilePut: p.ProfilePut, Name: dst.name})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&targetProject, "target-project", "", "Copy to a project different from the source``")
 	return cmd
@@ -179,10 +167,7 @@ func profileCreateCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "create [<remote>:]<profile>",
 		Short: "Create profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
@@ -194,7 +179,7 @@ func profileCreateCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Profile %s created\n", r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -203,10 +188,7 @@ func profileDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<profile>",
 		Aliases: []string{"rm"},
 		Short:   "Delete profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
@@ -218,7 +200,7 @@ func profileDeleteCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Profile %s deleted\n", r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -247,10 +229,7 @@ func profileEditCommand(a *app) *cobra.Command {
 		Short: "Edit profile configurations as YAML",
 		Example: `  lxc profile edit <profile> < profile.yaml
       Update a profile using the content of profile.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
@@ -268,7 +247,7 @@ func profileEditCommand(a *app) *cobra.Command {
 					return r.c.UpdateProfile(a.ctx, r.name, put, etag)
 				},
 			})
-		},
+		}),
 	}
 }
 
@@ -285,10 +264,7 @@ func profileListCommand(a *app) *cobra.Command {
 		Use:     "list [<remote>:]",
 		Aliases: []string{"ls"},
 		Short:   "List profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -303,7 +279,7 @@ func profileListCommand(a *app) *cobra.Command {
 			}
 			header, rows := profileRows(profiles)
 			return renderTable(a.stdout, format, header, rows, profiles)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -314,10 +290,7 @@ func profileRenameCommand(a *app) *cobra.Command {
 		Use:     "rename [<remote>:]<profile> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
@@ -329,7 +302,7 @@ func profileRenameCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Profile %s renamed to %s\n", r.name, args[1])
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -370,10 +343,7 @@ func profileShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<profile>",
 		Short: "Show profile configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
@@ -384,7 +354,7 @@ func profileShowCommand(a *app) *cobra.Command {
 			}
 			p.UsedBy = sortedUsedBy(p.UsedBy)
 			return printYAML(a.stdout, p)
-		},
+		}),
 	}
 }
 

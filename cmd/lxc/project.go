@@ -32,10 +32,7 @@ func projectCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<project>",
 		Short: "Create projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -56,7 +53,7 @@ func projectCreateCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Project %s created\n", r.name)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVarP(&config, "config", "c", nil, "Config key/value to apply to the new project``")
 	return cmd
@@ -67,10 +64,7 @@ func projectDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<project>",
 		Aliases: []string{"rm"},
 		Short:   "Delete projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -88,7 +82,7 @@ func projectDeleteCommand(a *app) *cobra.Command {
 				return a.conf.Save()
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -113,10 +107,7 @@ func projectEditCommand(a *app) *cobra.Command {
 		Short: "Edit project configurations as YAML",
 		Example: `  lxc project edit <project> < project.yaml
       Update a project using the content of project.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -130,7 +121,7 @@ func projectEditCommand(a *app) *cobra.Command {
 					return r.c.UpdateProject(a.ctx, r.name, put, etag)
 				},
 			})
-		},
+		}),
 	}
 }
 
@@ -146,10 +137,7 @@ func projectInfoCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [<remote>:]<project> <key>",
 		Short: "Get a summary of resource allocations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "project_usage")
 			if err != nil {
 				return err
@@ -160,7 +148,7 @@ func projectInfoCommand(a *app) *cobra.Command {
 			}
 			rows := projectStateRows(state)
 			return renderTable(a.stdout, format, []string{"RESOURCE", "LIMIT", "USAGE"}, rows, state)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -196,10 +184,7 @@ func projectListCommand(a *app) *cobra.Command {
 		Use:     "list [<remote>:]",
 		Aliases: []string{"ls"},
 		Short:   "List projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -218,7 +203,7 @@ func projectListCommand(a *app) *cobra.Command {
 			current := orDefault(a.conf.Remotes[remote].Project, "default")
 			header, rows := projectRows(projects, current)
 			return renderTable(a.stdout, format, header, rows, projects)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -249,10 +234,7 @@ func projectRenameCommand(a *app) *cobra.Command {
 		Use:     "rename [<remote>:]<project> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -268,7 +250,7 @@ func projectRenameCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Project %s renamed to %s\n", r.name, args[1])
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -302,10 +284,7 @@ func projectShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<project>",
 		Short: "Show project options",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -315,7 +294,7 @@ func projectShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, p)
-		},
+		}),
 	}
 }
 
@@ -323,10 +302,7 @@ func projectSwitchCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "switch [<remote>:]<project>",
 		Short: "Switch the current project",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], "", "projects")
 			if err != nil {
 				return err
@@ -338,7 +314,7 @@ func projectSwitchCommand(a *app) *cobra.Command {
 			remote.Project = r.name
 			a.conf.Remotes[r.remote] = remote
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 

@@ -32,10 +32,7 @@ func storageCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<pool> <driver> [key=value...]",
 		Short: "Create storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			r, err := a.resourceFor(args[0], "", "storage")
 			if err != nil {
 				return err
@@ -57,7 +54,7 @@ func storageCreateCommand(a *app) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -68,10 +65,7 @@ func storageDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<pool>",
 		Aliases: []string{"rm"},
 		Short:   "Delete storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -83,7 +77,7 @@ func storageDeleteCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Storage pool %s deleted\n", r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -108,10 +102,7 @@ func storageEditCommand(a *app) *cobra.Command {
 		Short: "Edit storage pool configurations as YAML",
 		Example: `  lxc storage edit [<remote>:]<pool> < pool.yaml
       Update a storage pool using the content of pool.yaml.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -131,7 +122,7 @@ func storageEditCommand(a *app) *cobra.Command {
 					return r.c.UpdateStoragePool(a.ctx, r.name, put)
 				},
 			})
-		},
+		}),
 	}
 }
 
@@ -148,10 +139,7 @@ func storageInfoCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [<remote>:]<pool>",
 		Short: "Show useful information about storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -182,7 +170,7 @@ func storageInfoCommand(a *app) *cobra.Command {
 				"space used":  size(res.Space.Used),
 			}
 			return printYAML(a.stdout, map[string]any{"info": info, "used by": usedByGroups(pool.UsedBy)})
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&bytes, "bytes", false, "Show the used and free space in bytes")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -195,10 +183,7 @@ func storageListCommand(a *app) *cobra.Command {
 		Use:     "list [<remote>:]",
 		Aliases: []string{"ls"},
 		Short:   "List available storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -220,7 +205,7 @@ func storageListCommand(a *app) *cobra.Command {
 			}
 			header, rows := storagePoolRows(pools, clustered)
 			return renderTable(a.stdout, format, header, rows, pools)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -295,10 +280,7 @@ func storageShowCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [<remote>:]<pool>",
 		Short: "Show storage pool configurations and resources",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -320,7 +302,7 @@ func storageShowCommand(a *app) *cobra.Command {
 			}
 			pool.UsedBy = sortedUsedBy(pool.UsedBy)
 			return printYAML(a.stdout, pool)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&resources, "resources", false, "Show the resources available to the storage pool")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")

@@ -76,10 +76,7 @@ func volumeCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<pool> <volume> [key=value...]",
 		Short: "Create new custom storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -102,7 +99,7 @@ func volumeCreateCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Storage volume %s created\n", args[1])
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	cmd.Flags().StringVar(&contentType, "type", "filesystem", "Content type, block or filesystem``")
@@ -115,10 +112,7 @@ func volumeDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<pool> <volume>[/<snapshot>]",
 		Aliases: []string{"rm"},
 		Short:   "Delete storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -139,7 +133,7 @@ func volumeDeleteCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Storage volume %s deleted\n", args[1])
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -164,10 +158,7 @@ func volumeEditCommand(a *app) *cobra.Command {
 		Short: "Edit storage volume configurations as YAML",
 		Example: `  lxc storage volume edit [<remote>:]<pool> <volume> < volume.yaml
       Update a storage volume using the content of pool.yaml.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -185,7 +176,7 @@ func volumeEditCommand(a *app) *cobra.Command {
 					return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
 				},
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -270,10 +261,7 @@ func volumeShowCommand(a *app) *cobra.Command {
 
   lxc storage volume show default container/data
       Will show the properties of the filesystem for a container called "data" in the "default" pool.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -291,7 +279,7 @@ func volumeShowCommand(a *app) *cobra.Command {
 			}
 			vol.UsedBy = sortedUsedBy(vol.UsedBy)
 			return printYAML(a.stdout, vol)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -303,12 +291,9 @@ func volumeRenameCommand(a *app) *cobra.Command {
 		Use:   "rename [<remote>:]<pool> <old name>[/<old snapshot name>] <new name>[/<new snapshot name>]",
 		Short: "Rename storage volumes and storage volume snapshots",
 		Long:  "Rename storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			return a.volumeRename(args, target)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -348,10 +333,7 @@ func volumeRestoreCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "restore [<remote>:]<pool> <volume> <snapshot>",
 		Short: "Restore storage volume snapshots",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -363,7 +345,7 @@ func volumeRestoreCommand(a *app) *cobra.Command {
 			put := vol.StorageVolumePut
 			put.Restore = args[2]
 			return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd

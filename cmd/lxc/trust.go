@@ -51,12 +51,9 @@ If the certificate is omitted, a token will be generated and returned. A client
 providing a valid token will have its client certificate added to the trusted list
 and the consumed token will be invalidated. Similar to certificates, tokens can be
 restricted to one or more projects.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 2); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 2, func(args []string) error {
 			return a.trustAdd(f, args)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.name, "name", "", "Alternative certificate name``")
@@ -155,10 +152,7 @@ func trustListCommand(a *app) *cobra.Command {
 		Use:     "list [<remote>:]",
 		Aliases: []string{"ls"},
 		Short:   "List trusted clients",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -187,7 +181,7 @@ func trustListCommand(a *app) *cobra.Command {
 			sortRows(rows)
 			header := []string{"TYPE", "NAME", "COMMON NAME", "FINGERPRINT", "ISSUE DATE", "EXPIRY DATE"}
 			return renderTable(a.stdout, format, header, rows, certs)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -240,10 +234,7 @@ func trustListTokensCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list-tokens [<remote>:]",
 		Short: "List all active certificate add tokens",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -261,7 +252,7 @@ func trustListTokensCommand(a *app) *cobra.Command {
 				tokens = []displayToken{}
 			}
 			return renderTable(a.stdout, format, []string{"NAME", "TOKEN", "EXPIRES AT"}, rows, tokens)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
 	return cmd
@@ -271,10 +262,7 @@ func trustRevokeTokenCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke-token [<remote>:] <name>",
 		Short: "Revoke certificate add token",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			remote, err := a.parseServerArg(args[:len(args)-1])
 			if err != nil {
 				return err
@@ -299,7 +287,7 @@ func trustRevokeTokenCommand(a *app) *cobra.Command {
 				return nil
 			}
 			return fmt.Errorf("No certificate add token for member %s on remote: %s", name, remote)
-		},
+		}),
 	}
 }
 
@@ -320,10 +308,7 @@ func trustRemoveCommand(a *app) *cobra.Command {
 		Use:     "remove [<remote>:]<fingerprint>",
 		Aliases: []string{"rm"},
 		Short:   "Remove trusted client",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			remote, fp, err := a.trustFingerprintArg(args[0])
 			if err != nil {
 				return err
@@ -333,7 +318,7 @@ func trustRemoveCommand(a *app) *cobra.Command {
 				return err
 			}
 			return c.DeleteCertificate(a.ctx, fp)
-		},
+		}),
 	}
 }
 
@@ -341,10 +326,7 @@ func trustShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<fingerprint>",
 		Short: "Show trust configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			remote, fp, err := a.trustFingerprintArg(args[0])
 			if err != nil {
 				return err
@@ -358,7 +340,7 @@ func trustShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, cert)
-		},
+		}),
 	}
 }
 
@@ -371,10 +353,7 @@ func trustEditCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit [<remote>:]<fingerprint>",
 		Short: "Edit trust configurations as YAML",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			remote, fp, err := a.trustFingerprintArg(args[0])
 			if err != nil {
 				return err
@@ -396,6 +375,6 @@ func trustEditCommand(a *app) *cobra.Command {
 					return c.UpdateCertificate(a.ctx, cert.Fingerprint, put, etag)
 				},
 			})
-		},
+		}),
 	}
 }
