@@ -180,3 +180,12 @@ func (a *app) reportDone(err error, format string, args ...any) error {
 	}
 	return err
 }
+
+// reportCreated ends a create that may be pending on one cluster member
+// (--target) until the others have it too.
+func (a *app) reportCreated(err error, kind, name, target string) error {
+	if target != "" {
+		return a.reportDone(err, "%s %s pending on member %s\n", kind, name, target)
+	}
+	return a.reportDone(err, "%s %s created\n", kind, name)
+}

@@ -68,15 +68,7 @@ func (d deviceCommands) commands() []*cobra.Command {
 
 // parseDeviceKeys reads the "key=value" arguments of device add.
 func parseDeviceKeys(args []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, arg := range args {
-		k, v, ok := strings.Cut(arg, "=")
-		if !ok {
-			return nil, fmt.Errorf("No value found in %q", arg)
-		}
-		out[k] = v
-	}
-	return out, nil
+	return parsePairs(args, "No value found in %q")
 }
 
 func (d deviceCommands) addCommand() *cobra.Command {

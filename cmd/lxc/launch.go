@@ -231,11 +231,11 @@ func (a *app) buildCreateRequest(c *client.Client, name string, f *createFlags, 
 	if req.Config == nil {
 		req.Config = map[string]string{}
 	}
-	for _, entry := range f.config {
-		k, v, ok := strings.Cut(entry, "=")
-		if !ok {
-			return req, fmt.Errorf("Bad key=value pair: %s", entry)
-		}
+	config, err := parsePairs(f.config, badPair)
+	if err != nil {
+		return req, err
+	}
+	for k, v := range config {
 		req.Config[k] = v
 	}
 	overrides, err := parseDeviceOverrides(f.devices)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -38,26 +37,13 @@ func networkCreateCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			req := api.NetworksPost{Name: r.name, Type: netType}
-			req.Config = map[string]string{}
-			for _, arg := range args[1:] {
-				k, v, ok := strings.Cut(arg, "=")
-				if !ok {
-					return fmt.Errorf("Bad key/value pair: %s", arg)
-				}
-				req.Config[k] = v
-			}
-			if err := r.withTarget(target).CreateNetwork(a.ctx, req); err != nil {
+			config, err := parsePairs(args[1:], "Bad key/value pair: %s")
+			if err != nil {
 				return err
 			}
-			if !a.flags.quiet {
-				if target != "" {
-					fmt.Fprintf(a.stdout, "Network %s pending on member %s\n", r.name, target)
-				} else {
-					fmt.Fprintf(a.stdout, "Network %s created\n", r.name)
-				}
-			}
-			return nil
+			req := api.NetworksPost{Name: r.name, Type: netType}
+			req.Config = config
+			return a.reportCreated(r.withTarget(target).CreateNetwork(a.ctx, req), "Network", r.name, target)
 		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -75,13 +61,7 @@ func networkDeleteCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.DeleteNetwork(a.ctx, r.name); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Network %s deleted\n", r.name)
-			}
-			return nil
+			return a.reportDone(r.c.DeleteNetwork(a.ctx, r.name), "Network %s deleted\n", r.name)
 		}),
 	}
 }
@@ -202,13 +182,7 @@ func networkRenameCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.RenameNetwork(a.ctx, r.name, args[1]); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Network %s renamed to %s\n", r.name, args[1])
-			}
-			return nil
+			return a.reportDone(r.c.RenameNetwork(a.ctx, r.name, args[1]), "Network %s renamed to %s\n", r.name, args[1])
 		}),
 	}
 }

@@ -124,13 +124,8 @@ func operationDeleteCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, _, err := c.Query(a.ctx, "DELETE", "/1.0/operations/"+id, nil, ""); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Operation %s deleted\n", id)
-			}
-			return nil
+			_, _, err = c.Query(a.ctx, "DELETE", "/1.0/operations/"+id, nil, "")
+			return a.reportDone(err, "Operation %s deleted\n", id)
 		}),
 	}
 }

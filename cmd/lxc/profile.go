@@ -54,13 +54,7 @@ func profileAddCommand(a *app) *cobra.Command {
 			err = a.editInstanceProfiles(r, func(profiles []string) ([]string, error) {
 				return append(profiles, args[1]), nil
 			})
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s added to %s\n", args[1], r.name)
-			}
-			return nil
+			return a.reportDone(err, "Profile %s added to %s\n", args[1], r.name)
 		}),
 	}
 }
@@ -119,13 +113,7 @@ func profileRemoveCommand(a *app) *cobra.Command {
 				}
 				return slices.Delete(profiles, i, i+1), nil
 			})
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s removed from %s\n", args[1], r.name)
-			}
-			return nil
+			return a.reportDone(err, "Profile %s removed from %s\n", args[1], r.name)
 		}),
 	}
 }
@@ -172,13 +160,7 @@ func profileCreateCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.CreateProfile(a.ctx, api.ProfilesPost{Name: r.name}); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s created\n", r.name)
-			}
-			return nil
+			return a.reportDone(r.c.CreateProfile(a.ctx, api.ProfilesPost{Name: r.name}), "Profile %s created\n", r.name)
 		}),
 	}
 }
@@ -193,13 +175,7 @@ func profileDeleteCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.DeleteProfile(a.ctx, r.name); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s deleted\n", r.name)
-			}
-			return nil
+			return a.reportDone(r.c.DeleteProfile(a.ctx, r.name), "Profile %s deleted\n", r.name)
 		}),
 	}
 }
@@ -295,13 +271,7 @@ func profileRenameCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.RenameProfile(a.ctx, r.name, args[1]); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s renamed to %s\n", r.name, args[1])
-			}
-			return nil
+			return a.reportDone(r.c.RenameProfile(a.ctx, r.name, args[1]), "Profile %s renamed to %s\n", r.name, args[1])
 		}),
 	}
 }

@@ -37,22 +37,13 @@ func projectCreateCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			req := api.ProjectsPost{Name: r.name}
-			req.Config = map[string]string{}
-			for _, kv := range config {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok {
-					return fmt.Errorf("Bad key=value pair: %s", kv)
-				}
-				req.Config[k] = v
-			}
-			if err := r.c.CreateProject(a.ctx, req); err != nil {
+			pairs, err := parsePairs(config, badPair)
+			if err != nil {
 				return err
 			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Project %s created\n", r.name)
-			}
-			return nil
+			req := api.ProjectsPost{Name: r.name}
+			req.Config = pairs
+			return a.reportDone(r.c.CreateProject(a.ctx, req), "Project %s created\n", r.name)
 		}),
 	}
 	cmd.Flags().StringArrayVarP(&config, "config", "c", nil, "Config key/value to apply to the new project``")
@@ -243,13 +234,7 @@ func projectRenameCommand(a *app) *cobra.Command {
 			if err == nil {
 				err = a.waitOperation(r.c, op, "")
 			}
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Project %s renamed to %s\n", r.name, args[1])
-			}
-			return nil
+			return a.reportDone(err, "Project %s renamed to %s\n", r.name, args[1])
 		}),
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -43,17 +42,7 @@ func storageCreateCommand(a *app) *cobra.Command {
 			}
 			req := api.StoragePoolsPost{Name: r.name, Driver: args[1]}
 			req.Config = config
-			if err := r.withTarget(target).CreateStoragePool(a.ctx, req); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				if target != "" {
-					fmt.Fprintf(a.stdout, "Storage pool %s pending on member %s\n", r.name, target)
-				} else {
-					fmt.Fprintf(a.stdout, "Storage pool %s created\n", r.name)
-				}
-			}
-			return nil
+			return a.reportCreated(r.withTarget(target).CreateStoragePool(a.ctx, req), "Storage pool", r.name, target)
 		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -70,13 +59,7 @@ func storageDeleteCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := r.c.DeleteStoragePool(a.ctx, r.name); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Storage pool %s deleted\n", r.name)
-			}
-			return nil
+			return a.reportDone(r.c.DeleteStoragePool(a.ctx, r.name), "Storage pool %s deleted\n", r.name)
 		}),
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -92,13 +91,7 @@ func volumeCreateCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.waitOperation(r.c, op, ""); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Storage volume %s created\n", args[1])
-			}
-			return nil
+			return a.reportDone(a.waitOperation(r.c, op, ""), "Storage volume %s created\n", args[1])
 		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -126,13 +119,7 @@ func volumeDeleteCommand(a *app) *cobra.Command {
 			if err == nil {
 				err = a.waitOperation(v.c, op, "")
 			}
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Storage volume %s deleted\n", args[1])
-			}
-			return nil
+			return a.reportDone(err, "Storage volume %s deleted\n", args[1])
 		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -319,13 +306,7 @@ func (a *app) volumeRename(args []string, target string) error {
 	if err == nil {
 		err = a.waitOperation(v.c, op, "")
 	}
-	if err != nil {
-		return err
-	}
-	if !a.flags.quiet {
-		fmt.Fprintf(a.stdout, "Renamed storage volume from \"%s\" to \"%s\"\n", oldName, newName)
-	}
-	return nil
+	return a.reportDone(err, "Renamed storage volume from \"%s\" to \"%s\"\n", oldName, newName)
 }
 
 func volumeRestoreCommand(a *app) *cobra.Command {
