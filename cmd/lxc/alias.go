@@ -51,7 +51,7 @@ func aliasListCommand(a *app) *cobra.Command {
 			return renderTable(a.stdout, format, []string{"ALIAS", "TARGET"}, rows, a.conf.Aliases)
 		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

@@ -210,6 +210,6 @@ func configTemplateListCommand(a *app) *cobra.Command {
 			return renderTable(a.stdout, format, []string{"FILENAME"}, rows, names)
 		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }

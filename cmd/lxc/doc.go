@@ -16,6 +16,9 @@
 //	                   pinned servercerts/<remote>.crt; client cert generation
 //	render.go          renderTable(w, format, header, rows, raw) for table|csv|json|yaml|compact,
 //	                   sortRows (LXD's natural sort), printYAML
+//	server_list.go     serverListCommand: `list [<remote>:]` + -f/--format around a fetch that
+//	                   tabulates (profiles, projects, networks, pools, operations, trust);
+//	                   connectServerArg, formatFlag
 //	progress.go        waitOperation(c, op, label): waits, showing "*_progress" metadata on a tty
 //	editor.go          editYAML (stdin or $EDITOR loop), editObject (GET, edit, PUT with the ETag:
 //	                   every edit command), textEditor, readLine/readPassword
@@ -59,9 +62,9 @@
 //  3. `RunE: withArgCount(min, max, func(args []string) error {...})` checks the count, then
 //     `remote, name, err := a.parseRemote(args[0])` and `c, err := a.connect(remote)`.
 //     Use a.ctx for every call, write to a.stdout/a.stderr (tests capture them).
-//  4. List commands: `-f/--format` with formatFlagHelp plus an empty back-quoted name (it hides the
-//     flag type, as in LXD's help), build [][]string rows, sortRows(rows), then
-//     renderTable(a.stdout, format, header, rows, rawAPIObjects).
+//  4. List commands: formatFlag(cmd, &format) (-f/--format), build [][]string rows, sortRows(rows),
+//     then renderTable(a.stdout, format, header, rows, rawAPIObjects); serverListCommand does
+//     all but the rows for a plain `list [<remote>:]`.
 //  5. Async calls: `op, err := c.Do(...)` then `a.waitOperation(c, op, "Label")`.
 //  6. show/edit: printYAML for show; edit goes through editObject(a, objectEdit[XPut]{...}).
 //     get/set/unset of a config map: a configKeys (config_keys.go) builds them.

@@ -84,7 +84,7 @@ Filters may be part of the image hash or part of the image alias name.`,
 			return renderTable(a.stdout, format, header, rows, aliases)
 		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

@@ -177,7 +177,7 @@ Column shorthand chars:
 		}),
 	}
 	cmd.Flags().StringVarP(&columns, "columns", "c", defaultImageColumns, "Columns``")
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

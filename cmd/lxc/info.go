@@ -83,11 +83,9 @@ func versionCommand(a *app) *cobra.Command {
 		RunE: withArgCount(0, 1, func(args []string) error {
 			fmt.Fprintf(a.stdout, "Client version: %s\n", clientVersion)
 			version := "unreachable"
-			if remote, err := a.parseServerArg(args); err == nil {
-				if c, err := a.connect(remote); err == nil {
-					if srv, _, err := c.GetServer(a.ctx); err == nil {
-						version = srv.Environment.ServerVersion
-					}
+			if c, _, err := a.connectServerArg(args); err == nil {
+				if srv, _, err := c.GetServer(a.ctx); err == nil {
+					version = srv.Environment.ServerVersion
 				}
 			}
 			fmt.Fprintf(a.stdout, "Server version: %s\n", version)

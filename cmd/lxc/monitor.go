@@ -69,11 +69,7 @@ func (a *app) monitor(f *monitorFlags, args []string) error {
 		}
 		minLevel = lvl
 	}
-	remote, err := a.parseServerArg(args)
-	if err != nil {
-		return err
-	}
-	c, err := a.connect(remote)
+	c, _, err := a.connectServerArg(args)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // networkCommand is `lxc network`; attach/detach are in network_attach.go,
@@ -124,33 +125,15 @@ func networkGetCommand(a *app) *cobra.Command {
 }
 
 func networkListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List available networks",
-		RunE: withArgCount(0, 1, func(args []string) error {
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			if err := a.requireExtensions(c, "network"); err != nil {
-				return err
-			}
-			networks, err := c.GetNetworks(a.ctx)
-			if err != nil {
-				return err
-			}
-			header, rows := networkRows(networks)
-			return renderTable(a.stdout, format, header, rows, networks)
-		}),
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List available networks"}
+	return a.serverListCommand(cmd, []string{"network"}, func(c *client.Client, _ string) (listing, error) {
+		networks, err := c.GetNetworks(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		header, rows := networkRows(networks)
+		return listing{header, rows, networks}, nil
+	})
 }
 
 // networkRows is the network table; loopback and unknown interfaces are

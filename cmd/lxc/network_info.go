@@ -117,7 +117,7 @@ func networkListLeasesCommand(a *app) *cobra.Command {
 			return renderTable(a.stdout, format, header, rows, leases)
 		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // operationCommand is `lxc operation`: background operations.
@@ -21,53 +22,44 @@ func operationCommand(a *app) *cobra.Command {
 }
 
 func operationListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List background operations",
-		RunE: withArgCount(0, 1, func(args []string) error {
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			byStatus, err := c.GetOperations(a.ctx, false)
-			if err != nil {
-				return err
-			}
-			ops := []api.Operation{}
-			for _, list := range byStatus {
-				ops = append(ops, list...)
-			}
-			clustered := false
-			for _, op := range ops {
-				if op.Location != "" && op.Location != "none" {
-					clustered = true
-				}
-			}
-			header := []string{"ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"}
-			if clustered {
-				header = append(header, "LOCATION")
-			}
-			rows := [][]string{}
-			for _, op := range ops {
-				row := []string{op.ID, strings.ToUpper(op.Class), op.Description, strings.ToUpper(op.Status),
-					yesNo(op.MayCancel), op.CreatedAt.UTC().Format("2006/01/02 15:04 UTC")}
-				if clustered {
-					row = append(row, op.Location)
-				}
-				rows = append(rows, row)
-			}
-			sortRows(rows)
-			return renderTable(a.stdout, format, header, rows, ops)
-		}),
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List background operations"}
+	return a.serverListCommand(cmd, nil, func(c *client.Client, _ string) (listing, error) {
+		byStatus, err := c.GetOperations(a.ctx, false)
+		if err != nil {
+			return listing{}, err
+		}
+		ops := []api.Operation{}
+		for _, list := range byStatus {
+			ops = append(ops, list...)
+		}
+		header, rows := operationRows(ops)
+		return listing{header, rows, ops}, nil
+	})
+}
+
+// operationRows is the operation table; a cluster adds the member.
+func operationRows(ops []api.Operation) ([]string, [][]string) {
+	clustered := false
+	for _, op := range ops {
+		if op.Location != "" && op.Location != "none" {
+			clustered = true
+		}
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	header := []string{"ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"}
+	if clustered {
+		header = append(header, "LOCATION")
+	}
+	rows := [][]string{}
+	for _, op := range ops {
+		row := []string{op.ID, strings.ToUpper(op.Class), op.Description, strings.ToUpper(op.Status),
+			yesNo(op.MayCancel), op.CreatedAt.UTC().Format("2006/01/02 15:04 UTC")}
+		if clustered {
+			row = append(row, op.Location)
+		}
+		rows = append(rows, row)
+	}
+	sortRows(rows)
+	return header, rows
 }
 
 func yesNo(b bool) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // profileCommand is `lxc profile`; devices are in profile_device.go.
@@ -235,30 +236,15 @@ func profileGetCommand(a *app) *cobra.Command {
 }
 
 func profileListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List profiles",
-		RunE: withArgCount(0, 1, func(args []string) error {
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			profiles, err := c.GetProfiles(a.ctx)
-			if err != nil {
-				return err
-			}
-			header, rows := profileRows(profiles)
-			return renderTable(a.stdout, format, header, rows, profiles)
-		}),
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List profiles"}
+	return a.serverListCommand(cmd, nil, func(c *client.Client, _ string) (listing, error) {
+		profiles, err := c.GetProfiles(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		header, rows := profileRows(profiles)
+		return listing{header, rows, profiles}, nil
+	})
 }
 
 func profileRenameCommand(a *app) *cobra.Command {

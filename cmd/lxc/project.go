@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 	"github.com/lxdng/lxd/shared/units"
 )
 
@@ -141,7 +142,7 @@ func projectInfoCommand(a *app) *cobra.Command {
 			return renderTable(a.stdout, format, []string{"RESOURCE", "LIMIT", "USAGE"}, rows, state)
 		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -170,34 +171,16 @@ func projectStateRows(state *api.ProjectState) [][]string {
 }
 
 func projectListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List projects",
-		RunE: withArgCount(0, 1, func(args []string) error {
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			if err := a.requireExtensions(c, "projects"); err != nil {
-				return err
-			}
-			projects, err := c.GetProjects(a.ctx)
-			if err != nil {
-				return err
-			}
-			current := orDefault(a.conf.Remotes[remote].Project, "default")
-			header, rows := projectRows(projects, current)
-			return renderTable(a.stdout, format, header, rows, projects)
-		}),
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List projects"}
+	return a.serverListCommand(cmd, []string{"projects"}, func(c *client.Client, remote string) (listing, error) {
+		projects, err := c.GetProjects(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		current := orDefault(a.conf.Remotes[remote].Project, "default")
+		header, rows := projectRows(projects, current)
+		return listing{header, rows, projects}, nil
+	})
 }
 
 func projectRows(projects []api.Project, current string) ([]string, [][]string) {

@@ -32,7 +32,7 @@ func remoteListCommand(a *app) *cobra.Command {
 			return renderTable(a.stdout, format, header, remoteRows(a.conf), a.conf.Remotes)
 		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

@@ -161,37 +161,19 @@ func storageInfoCommand(a *app) *cobra.Command {
 }
 
 func storageListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List available storage pools",
-		RunE: withArgCount(0, 1, func(args []string) error {
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			if err := a.requireExtensions(c, "storage"); err != nil {
-				return err
-			}
-			pools, err := c.GetStoragePools(a.ctx)
-			if err != nil {
-				return err
-			}
-			clustered, err := a.isClustered(c)
-			if err != nil {
-				return err
-			}
-			header, rows := storagePoolRows(pools, clustered)
-			return renderTable(a.stdout, format, header, rows, pools)
-		}),
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List available storage pools"}
+	return a.serverListCommand(cmd, []string{"storage"}, func(c *client.Client, _ string) (listing, error) {
+		pools, err := c.GetStoragePools(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		clustered, err := a.isClustered(c)
+		if err != nil {
+			return listing{}, err
+		}
+		header, rows := storagePoolRows(pools, clustered)
+		return listing{header, rows, pools}, nil
+	})
 }
 
 // storagePoolRows builds the pool table; a cluster hides the member-local

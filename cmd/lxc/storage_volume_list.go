@@ -176,7 +176,7 @@ Column shorthand chars:
 	}
 	cmd.Flags().BoolVar(&allProjects, "all-projects", false, "All projects")
 	cmd.Flags().StringVarP(&columns, "columns", "c", defaultVolumeColumns, "Columns``")
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 	"github.com/lxdng/lxd/shared/tlsutil"
 )
 
@@ -147,44 +148,34 @@ func lxdDate(t time.Time) string {
 }
 
 func trustListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List trusted clients",
-		RunE: withArgCount(0, 1, func(args []string) error {
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			certs, err := c.GetCertificates(a.ctx)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, cert := range certs {
-				parsed, err := tlsutil.ParseCertificate([]byte(cert.Certificate))
-				if err != nil {
-					return err
-				}
-				fp := cert.Fingerprint
-				if len(fp) > 12 {
-					fp = fp[:12]
-				}
-				rows = append(rows, []string{cert.Type, cert.Name, parsed.Subject.CommonName, fp,
-					lxdDate(parsed.NotBefore), lxdDate(parsed.NotAfter)})
-			}
-			sortRows(rows)
-			header := []string{"TYPE", "NAME", "COMMON NAME", "FINGERPRINT", "ISSUE DATE", "EXPIRY DATE"}
-			return renderTable(a.stdout, format, header, rows, certs)
-		}),
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List trusted clients"}
+	return a.serverListCommand(cmd, nil, func(c *client.Client, _ string) (listing, error) {
+		certs, err := c.GetCertificates(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		rows, err := certificateRows(certs)
+		header := []string{"TYPE", "NAME", "COMMON NAME", "FINGERPRINT", "ISSUE DATE", "EXPIRY DATE"}
+		return listing{header, rows, certs}, err
+	})
+}
+
+func certificateRows(certs []api.Certificate) ([][]string, error) {
+	rows := [][]string{}
+	for _, cert := range certs {
+		parsed, err := tlsutil.ParseCertificate([]byte(cert.Certificate))
+		if err != nil {
+			return nil, err
+		}
+		fp := cert.Fingerprint
+		if len(fp) > 12 {
+			fp = fp[:12]
+		}
+		rows = append(rows, []string{cert.Type, cert.Name, parsed.Subject.CommonName, fp,
+			lxdDate(parsed.NotBefore), lxdDate(parsed.NotAfter)})
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	sortRows(rows)
+	return rows, nil
 }
 
 // displayToken is one row of list-tokens; the untagged field names are
@@ -254,7 +245,7 @@ func trustListTokensCommand(a *app) *cobra.Command {
 			return renderTable(a.stdout, format, []string{"NAME", "TOKEN", "EXPIRES AT"}, rows, tokens)
 		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
