@@ -133,6 +133,12 @@ func (m *Manager) Remove(ctx context.Context, name string, force bool) (db.Membe
 		if _, err := tx.Exec(ctx, "DELETE FROM certificates WHERE type = ? AND name = ?", api.CertificateTypeServer, row.Name); err != nil {
 			return err
 		}
+		// Images whose only copy was on the member are gone with it.
+		_, err := tx.Exec(ctx, `DELETE FROM images WHERE id IN (SELECT image_id FROM images_members WHERE member_id = ?)
+			AND id NOT IN (SELECT image_id FROM images_members WHERE member_id <> ?)`, row.ID, row.ID)
+		if err != nil {
+			return err
+		}
 		return tx.DeleteMember(ctx, row.ID)
 	})
 	return row, err

@@ -21,7 +21,8 @@
 //   - Hooks.AddObjectHolder(ObjectHolder): say which objects a member holds
 //     (in words, "instances c1, c2"). A member holding anything is not
 //     removed without force; a server holding anything can't join. The
-//     built-in check covers instances, custom volumes and images rows.
+//     built-in check covers instances and custom volumes (images are
+//     replicated copies: one only that member held goes with it).
 //   - Hooks.OnJoined(func(ctx, self db.Member)): run after this server
 //     joined (its member id changed: the cluster database is now used).
 //   - forward.Resolvers.Register(pattern, Resolver): route requests for an

@@ -116,13 +116,13 @@ func (h *Hooks) runJoined(ctx context.Context, self db.Member) {
 }
 
 // builtinHoldings checks the member-keyed tables of the initial schema:
-// instances, custom volumes and images stored on the member.
+// instances and custom volumes stored on the member. Images don't hold a
+// member: they are copies (cluster.images_minimal_replica); one whose only
+// copy was there goes with the member.
 func builtinHoldings(ctx context.Context, tx *db.Tx, memberID int64) ([]string, error) {
 	checks := []struct{ what, query string }{
 		{"instances", "SELECT name FROM instances WHERE member_id = ? ORDER BY name"},
 		{"custom volumes", "SELECT name FROM storage_volumes WHERE member_id = ? AND type = 'custom' ORDER BY name"},
-		{"images", `SELECT substr(i.fingerprint, 1, 12) FROM images i JOIN images_members im ON im.image_id = i.id
-			WHERE im.member_id = ? ORDER BY i.fingerprint`},
 	}
 	var out []string
 	for _, c := range checks {

@@ -107,7 +107,6 @@ func (c *clustering) Name() string {
 // becomeClustered switches the daemon's parts to clustered operation for
 // member self: event location, operation records, background loops.
 func (c *clustering) becomeClustered(ctx context.Context, self db.Member) error {
-	c.d.member = self
 	c.d.hub.SetLocation(self.Name)
 	err := c.m.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		return tx.DeleteMemberOperations(ctx, self.ID)

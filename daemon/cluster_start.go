@@ -52,7 +52,6 @@ func (c *clustering) openMember(ctx context.Context, address string) error {
 		return err
 	}
 	c.m.SetSelf(self, true)
-	c.d.member = self
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/lxdng/lxd/daemon/events"
 	"github.com/lxdng/lxd/daemon/images"
 	"github.com/lxdng/lxd/daemon/instances"
+	"github.com/lxdng/lxd/daemon/migration"
 	netsvc "github.com/lxdng/lxd/daemon/network"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/profiles"
@@ -58,6 +59,8 @@ type Daemon struct {
 	network  *netsvc.Service
 	storage  *storage.Service
 	images   *images.Service
+	// migration moves volumes and instances between servers and members.
+	migration *migration.Service
 	// instances is the instance service; lxcFeatures what liblxc offers.
 	instances   *instances.Service
 	lxcFeatures map[string]string
@@ -67,7 +70,6 @@ type Daemon struct {
 	stopInstances atomic.Bool
 	cert          *tlsutil.KeyPair
 	env           *environment
-	member        db.Member
 	handler       http.Handler
 	servers       *listeners
 	front         *frontHandler
@@ -163,6 +165,8 @@ func (d *Daemon) start(ctx context.Context) error {
 		return err
 	}
 	d.cluster.registerResolvers()
+	d.cluster.registerInstanceRoutes()
+	d.cluster.registerVolumeRoutes()
 	res, err := resources.New(resources.Options{})
 	if err != nil {
 		return err
@@ -171,9 +175,11 @@ func (d *Daemon) start(ctx context.Context) error {
 		Config: d.config, Info: d.env, Ops: d.ops, Events: d.hub, Trust: d.trust,
 		Lifecycle: d, Projects: d.projects, Profiles: d.profiles, Networks: d.network,
 		Storage: d.storage, Images: d.images, Cluster: d.cluster, Forward: d.cluster.forwardMiddleware,
+		ClusterLocal:    clusterLocal{d},
 		InstanceService: d.instances, InstanceHooks: d.instances,
 		Instances: instanceSource{svc: d.instances, dir: d.cfg.Dir},
 		Resources: res,
+		Migration: d.startMigration(),
 	})
 	d.front.set(d.handler)
 	d.config.OnChange(d.cluster.guardAddress)
@@ -204,9 +210,11 @@ func (d *Daemon) startStorage() error {
 		}
 	}
 	d.storage = storage.New(storage.Options{
-		Store: d.db, MemberID: d.member.ID, Dir: d.cfg.Dir, Drivers: storageDrivers(),
+		Store: d.db, Self: d.cluster.m.Identity(), Dir: d.cfg.Dir, Drivers: storageDrivers(),
 		Unavailable: drv.Unavailable(), Events: d.hub, SnapshotTaskInterval: interval,
+		Peers: storagePeers{d.cluster},
 	})
+	d.cluster.hooks.AddMemberConfig(poolMemberConfig{d})
 	return d.storage.Start(d.ctx)
 }
 
@@ -241,16 +249,15 @@ func (d *Daemon) openDatabase(ctx context.Context) error {
 			if m.ID, err = tx.CreateMember(ctx, m); err != nil {
 				return err
 			}
-			d.member = m
 			d.cluster.m.SetSelf(m, false)
 			return nil
 		}
 		// Standalone: the only member is us. Clustering replaces this.
-		d.member = members[0]
-		d.member.SchemaVersion = db.SchemaVersion()
-		d.member.APIExtensions = len(d.envExtensions())
-		d.cluster.m.SetSelf(d.member, false)
-		return tx.UpdateMember(ctx, d.member)
+		self := members[0]
+		self.SchemaVersion = db.SchemaVersion()
+		self.APIExtensions = len(d.envExtensions())
+		d.cluster.m.SetSelf(self, false)
+		return tx.UpdateMember(ctx, self)
 	})
 }
 

@@ -17,7 +17,8 @@ const autoUpdateIntervalEnv = "LXD_TEST_IMAGES_AUTO_UPDATE_INTERVAL"
 func (d *Daemon) startImages() error {
 	override, _ := time.ParseDuration(os.Getenv(autoUpdateIntervalEnv))
 	svc, err := images.New(images.Options{
-		Dir: d.path("images"), DB: d.db, Ops: d.ops, Events: d.hub, MemberID: d.member.ID, Cert: d.cert,
+		Dir: d.path("images"), DB: d.db, Ops: d.ops, Events: d.hub, Self: d.cluster.m.Identity(), Cert: d.cert,
+		Peers: imagePeers{d.cluster},
 		Settings: func() images.Settings {
 			snap := d.config.Snapshot()
 			st := images.Settings{

@@ -38,10 +38,10 @@ func (d *Daemon) startInstances(ctx context.Context) error {
 		return err
 	}
 	d.instances, err = instances.New(instances.Options{
-		Store: d.db, MemberID: d.member.ID, Location: d.hub.Location, Driver: drv, Storage: d.storage,
+		Store: d.db, Self: d.cluster.m.Identity(), Location: d.hub.Location, Driver: drv, Storage: d.storage,
 		Networks: instanceNetworks{d.network}, Projects: d.projects, Images: instanceImages{d.images},
 		Events: d.hub, Dir: d.cfg.Dir, DevlxdDir: d.path("devlxd"),
-		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval,
+		FirewallTable: firewallTable(d.cfg.Dir), SnapshotInterval: interval, Peers: instancePeers{d.cluster},
 	})
 	if err != nil {
 		return err
@@ -158,6 +158,11 @@ func (n instanceNetworks) NICNetwork(ctx context.Context, project, name string) 
 // RefreshStaticLeases implements instances.Networks.
 func (n instanceNetworks) RefreshStaticLeases(ctx context.Context, project, name string) error {
 	return n.svc.RefreshStaticLeases(ctx, project, name)
+}
+
+// FilterAddresses implements instances.Networks.
+func (n instanceNetworks) FilterAddresses(ctx context.Context, project, name, mac string, v4, v6 bool) (string, string, error) {
+	return n.svc.FilterAddresses(ctx, project, name, mac, v4, v6)
 }
 
 // instanceImages gives the instance service the local image store.

@@ -42,8 +42,9 @@ func (d *Daemon) startNetworks(ctx context.Context) error {
 	}
 	d.network = netsvc.New(netsvc.Options{
 		Store: d.db, Drivers: networkDrivers(), Dir: dir, FirewallTable: firewallTable(d.cfg.Dir),
-		MemberID: d.member.ID, MemberName: d.member.Name, Events: d.hub,
+		Self: d.cluster.m.Identity(), Events: d.hub, Peers: networkPeers{d.cluster},
 	})
+	d.cluster.hooks.AddMemberConfig(networkMemberConfig{d})
 	if err := d.network.Startup(d.ctx); err != nil {
 		return fmt.Errorf("Failed to start networks: %w", err)
 	}

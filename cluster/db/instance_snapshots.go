@@ -65,22 +65,17 @@ func (t *Tx) InstanceSnapshots(ctx context.Context, instanceID int64) ([]Instanc
 	return t.queryInstanceSnapshots(ctx, "instances_snapshots.instance_id = ?", instanceID)
 }
 
-// InstanceSnapshotsOf lists the snapshots of several instances in one
-// query, keyed by instance id.
-func (t *Tx) InstanceSnapshotsOf(ctx context.Context, instanceIDs []int64) (map[int64][]InstanceSnapshot, error) {
-	out := map[int64][]InstanceSnapshot{}
-	if len(instanceIDs) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(instanceIDs))
-	for n, id := range instanceIDs {
-		args[n] = id
-	}
-	list, err := t.queryInstanceSnapshots(ctx, "instances_snapshots.instance_id IN ("+
-		strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+")", args...)
+// InstanceSnapshotsOf lists the snapshots of the instances matching f in
+// one query, keyed by instance id. It selects by the filter, not by a list
+// of ids, so that any number of instances fits (dqlite allows 255
+// parameters per statement).
+func (t *Tx) InstanceSnapshotsOf(ctx context.Context, f InstanceFilter) (map[int64][]InstanceSnapshot, error) {
+	where, args := f.where()
+	list, err := t.queryInstanceSnapshots(ctx, strings.Join(where, " AND "), args...)
 	if err != nil {
 		return nil, err
 	}
+	out := map[int64][]InstanceSnapshot{}
 	for _, s := range list {
 		out[s.InstanceID] = append(out[s.InstanceID], s)
 	}

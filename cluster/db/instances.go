@@ -55,9 +55,10 @@ func scanInstance(sc interface{ Scan(...any) error }) (Instance, error) {
 	return i, err
 }
 
-// Instances lists the instances matching f ordered by project and name,
-// with their profiles: two queries whatever the number of instances.
-func (t *Tx) Instances(ctx context.Context, f InstanceFilter) ([]Instance, error) {
+// where is f as SQL conditions over the instances and projects tables
+// (joined as in every instance query), with their arguments: at most three
+// parameters whatever the number of instances (dqlite allows 255).
+func (f InstanceFilter) where() ([]string, []any) {
 	var where []string
 	var args []any
 	if f.Project != "" {
@@ -69,6 +70,13 @@ func (t *Tx) Instances(ctx context.Context, f InstanceFilter) ([]Instance, error
 	if f.MemberID != 0 {
 		where, args = append(where, "instances.member_id = ?"), append(args, f.MemberID)
 	}
+	return where, args
+}
+
+// Instances lists the instances matching f ordered by project and name,
+// with their profiles: two queries whatever the number of instances.
+func (t *Tx) Instances(ctx context.Context, f InstanceFilter) ([]Instance, error) {
+	where, args := f.where()
 	q := "SELECT " + instanceColumns + instanceFrom
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -293,17 +301,25 @@ type ProfileDetail struct {
 	Devices     JSONDevices
 }
 
+// maxInParams bounds the parameters of an IN list: dqlite allows 255 per
+// statement. Longer lists select everything and filter in Go.
+const maxInParams = 200
+
 // ProfileDetails returns the profiles of the given projects (every
 // project when none is given), keyed by "<project>/<name>", in one query.
 func (t *Tx) ProfileDetails(ctx context.Context, projects ...string) (map[string]ProfileDetail, error) {
 	q := `SELECT profiles.id, projects.name, profiles.name, profiles.description, profiles.config, profiles.devices
 		FROM profiles JOIN projects ON projects.id = profiles.project_id`
 	var args []any
-	if len(projects) > 0 {
+	wanted := map[string]bool{}
+	if len(projects) > 0 && len(projects) <= maxInParams {
 		q += " WHERE projects.name IN (" + strings.TrimSuffix(strings.Repeat("?,", len(projects)), ",") + ")"
 		for _, p := range projects {
 			args = append(args, p)
 		}
+	}
+	for _, p := range projects {
+		wanted[p] = true
 	}
 	rows, err := t.Query(ctx, q, args...)
 	if err != nil {
@@ -316,7 +332,9 @@ func (t *Tx) ProfileDetails(ctx context.Context, projects ...string) (map[string
 		if err := rows.Scan(&p.ID, &p.Project, &p.Name, &p.Description, &p.Config, &p.Devices); err != nil {
 			return nil, err
 		}
-		out[p.Project+"/"+p.Name] = p
+		if len(wanted) == 0 || wanted[p.Project] {
+			out[p.Project+"/"+p.Name] = p
+		}
 	}
 	return out, rows.Err()
 }

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestInstanceRows(t *testing.T) {
 		if err := tx.RenameInstance(ctx, id, "c3"); err != nil {
 			return err
 		}
-		snaps, err := tx.InstanceSnapshotsOf(ctx, []int64{id})
+		snaps, err := tx.InstanceSnapshotsOf(ctx, InstanceFilter{Project: "default"})
 		if err != nil || len(snaps[id]) != 1 || snaps[id][0].Instance != "c3" || snaps[id][0].ID != snapID {
 			t.Errorf("snapshots %+v %v", snaps, err)
 		}
@@ -70,6 +71,44 @@ func TestInstanceRows(t *testing.T) {
 		list, err := tx.Instances(ctx, InstanceFilter{})
 		if err != nil || len(list) != 0 {
 			t.Errorf("after delete %v %v", list, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInstanceQueriesScaleBeyondParameterLimit proves the list queries
+// work with more instances and projects than dqlite's 255 parameters.
+func TestInstanceQueriesScaleBeyondParameterLimit(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	member := addMember(t, s)
+	const count = 300
+	err := s.Tx(ctx, func(ctx context.Context, tx *Tx) error {
+		for n := 0; n < count; n++ {
+			row := Instance{Project: "default", Name: fmt.Sprintf("c%d", n), MemberID: member, Type: "container",
+				Architecture: "x86_64", Profiles: []string{"default"}}
+			id, err := tx.CreateInstance(ctx, row, "default")
+			if err != nil {
+				return err
+			}
+			if _, err := tx.CreateInstanceSnapshot(ctx, InstanceSnapshot{InstanceID: id, Name: "snap0"}); err != nil {
+				return err
+			}
+		}
+		snaps, err := tx.InstanceSnapshotsOf(ctx, InstanceFilter{})
+		if err != nil || len(snaps) != count {
+			t.Errorf("snapshots of %d instances: got %d, %v", count, len(snaps), err)
+		}
+		projects := []string{"default"}
+		for n := 0; n < count; n++ {
+			projects = append(projects, fmt.Sprintf("p%d", n))
+		}
+		details, err := tx.ProfileDetails(ctx, projects...)
+		if _, ok := details["default/default"]; err != nil || !ok || len(details) != 1 {
+			t.Errorf("profiles of %d projects: %v %v", len(projects), details, err)
 		}
 		return nil
 	})

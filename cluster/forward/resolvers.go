@@ -56,7 +56,9 @@ func (rs *Resolvers) KeepsTarget(r *http.Request) bool {
 	return false
 }
 
-// Owner runs the first resolver whose pattern matches r.
+// Owner runs the resolvers whose pattern matches r, in registration
+// order, until one knows the owner (or fails): several services may
+// resolve the same pattern for different methods.
 func (rs *Resolvers) Owner(r *http.Request) (string, bool, error) {
 	rs.mu.RLock()
 	owners := append([]route(nil), rs.owners...)
@@ -67,7 +69,10 @@ func (rs *Resolvers) Owner(r *http.Request) (string, bool, error) {
 		if params == nil {
 			continue
 		}
-		return rt.resolve(r, params)
+		name, ok, err := rt.resolve(r, params)
+		if ok || err != nil {
+			return name, ok, err
+		}
 	}
 	return "", false, nil
 }

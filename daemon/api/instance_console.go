@@ -36,7 +36,7 @@ func (x instanceIO) consoleAttach(w http.ResponseWriter, r *http.Request) error 
 	default:
 		return api.BadRequest("Unknown console type %q", post.Type)
 	}
-	if err := requireRunning(r.Context(), inst); err != nil {
+	if err := requireRunning(inst); err != nil {
 		return err
 	}
 	sess, err := session.New(session.ConsoleStreams()...)

@@ -59,7 +59,7 @@ func (x instanceIO) exec(w http.ResponseWriter, r *http.Request) error {
 	if len(post.Command) == 0 {
 		return api.BadRequest("Command cannot be empty")
 	}
-	if err := requireRunning(r.Context(), inst); err != nil {
+	if err := requireRunning(inst); err != nil {
 		return err
 	}
 	env := execEnv(inst.Config, post.Environment, post.User)

@@ -226,6 +226,9 @@ func (x instanceHandlers) renameSnapshot(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	name, snap := PathParam(r, "name"), PathParam(r, "snap")
+	if handled, err := x.migrateSnapshot(w, r, project, name, snap); handled {
+		return err
+	}
 	var req api.InstanceSnapshotPost
 	if err := decodeJSON(r, &req); err != nil {
 		return err

@@ -42,8 +42,9 @@ type InstanceService interface {
 }
 
 type instanceHandlers struct {
-	svc InstanceService
-	ops *operations.Registry
+	svc       InstanceService
+	ops       *operations.Registry
+	migration MigrationService
 	// base is "/1.0/instances" or, for the alias, "/1.0/containers": the
 	// prefix of the URLs lists answer with.
 	base string
@@ -56,7 +57,7 @@ func instanceRoutes(r chi.Router, d Deps) {
 		return
 	}
 	for _, base := range []string{"instances", "containers"} {
-		x := instanceHandlers{svc: d.InstanceService, ops: d.Ops, base: "/1.0/" + base}
+		x := instanceHandlers{svc: d.InstanceService, ops: d.Ops, migration: d.Migration, base: "/1.0/" + base}
 		p := "/" + base
 		r.Get(p, h(trustedOnly, x.list))
 		r.Post(p, h(trustedOnly, x.create))
@@ -162,9 +163,21 @@ func (x instanceHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
 	var req api.InstancesPost
 	if err := decodeJSON(r, &req); err != nil {
 		return err
+	}
+	if req.Source.Type == "migration" {
+		return x.receiveInstance(w, r, project, req, body)
+	}
+	if req.Source.Type == "copy" {
+		if handled, err := x.copyFromMember(w, r, project, req); handled {
+			return err
+		}
 	}
 	job, err := x.svc.PrepareCreate(r.Context(), project, req)
 	if err != nil {
@@ -228,11 +241,14 @@ func (x instanceHandlers) rename(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := PathParam(r, "name")
-	var req api.InstancePost
-	if err := decodeJSON(r, &req); err != nil {
+	req, target, err := decodeInstancePost(r)
+	if err != nil {
 		return err
 	}
-	if req.Migration || req.Pool != "" || (req.Project != "" && req.Project != project) || (req.Target != nil && *req.Target != "") {
+	if req.Migration {
+		return x.migrateInstance(w, r, project, name, req, target)
+	}
+	if req.Pool != "" || (req.Project != "" && req.Project != project) || (req.Target != nil && *req.Target != "") {
 		return api.BadRequest("Instance migration is not supported yet")
 	}
 	if err := x.svc.CheckRename(r.Context(), project, name, req.Name); err != nil {

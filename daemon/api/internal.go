@@ -17,6 +17,9 @@ type internalHandlers struct {
 // InstanceHooks is what the driver's hooks report to (`lxd callhook`).
 type InstanceHooks interface {
 	OnStop(ctx context.Context, project, name, target string)
+	// OnStopNS runs while the stop hook waits, with the dying
+	// instance's network namespace (a /proc path the hook keeps open).
+	OnStopNS(ctx context.Context, project, name, netns string)
 }
 
 // internalRoutes are the daemon's own control endpoints, reachable on the
@@ -27,6 +30,17 @@ func internalRoutes(r chi.Router, d Deps) {
 	r.Put("/shutdown", h(localOnly, i.shutdown))
 	r.Post("/sql", h(localOnly, i.sql))
 	r.Get("/containers/{project}/{name}/onstop", h(localOnly, i.onStop))
+	r.Get("/containers/{project}/{name}/onstopns", h(localOnly, i.onStopNS))
+}
+
+// onStopNS is called by the stop hook of a container, before its
+// namespaces are gone; it answers once the work is done.
+func (i internalHandlers) onStopNS(w http.ResponseWriter, r *http.Request) error {
+	if i.hooks == nil {
+		return api.NotFound("not found")
+	}
+	i.hooks.OnStopNS(r.Context(), PathParam(r, "project"), PathParam(r, "name"), r.URL.Query().Get("netns"))
+	return renderEmpty(w)
 }
 
 // onStop is called by the post-stop hook of a container; it answers at

@@ -15,7 +15,8 @@ import (
 type NetworkService interface {
 	List(ctx context.Context, project string) ([]api.Network, error)
 	Get(ctx context.Context, project, name string) (api.Network, error)
-	Create(ctx context.Context, project string, req api.NetworksPost) error
+	GetOnMember(ctx context.Context, project, name string) (api.Network, error)
+	CreateFor(ctx context.Context, project string, req api.NetworksPost, target string) error
 	Update(ctx context.Context, project, name string, req netsvc.UpdateRequest) error
 	Rename(ctx context.Context, project, name, newName string) error
 	Delete(ctx context.Context, project, name string) error
@@ -99,7 +100,8 @@ func (n networkHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := n.svc.Create(r.Context(), project, req); err != nil {
+	// In a cluster, ?target= names the member whose definition this is.
+	if err := n.svc.CreateFor(r.Context(), project, req, r.URL.Query().Get("target")); err != nil {
 		return err
 	}
 	return renderCreated(w, networkURL(req.Name))
@@ -110,7 +112,11 @@ func (n networkHandlers) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	net, err := n.svc.Get(r.Context(), project, PathParam(r, "name"))
+	get := n.svc.Get
+	if r.URL.Query().Get("target") != "" { // routed here: this member's view
+		get = n.svc.GetOnMember
+	}
+	net, err := get(r.Context(), project, PathParam(r, "name"))
 	if err != nil {
 		return err
 	}

@@ -44,12 +44,19 @@ type Deps struct {
 	// InstanceHooks receives the container driver's hook calls (internal).
 	InstanceHooks InstanceHooks
 	Images        ImageService
+	// Migration, when set, serves the migration sources and targets of
+	// custom volumes and instances.
+	Migration MigrationService
 	// Instances gives the per-instance I/O endpoints (exec, console,
 	// files, logs, metadata, templates) their instance.
 	Instances InstanceSource
 	// Cluster, when set, serves /1.0/cluster and the members' internal
 	// endpoints.
 	Cluster ClusterService
+	// ClusterLocal, when set, answers the members' questions about what
+	// this member holds (instance states, local pool/network parts,
+	// image files).
+	ClusterLocal ClusterLocalService
 	// Resources, when set, serves GET /1.0/resources.
 	Resources ResourceService
 	// Forward, when set, wraps the routes to proxy requests that belong to
@@ -72,6 +79,7 @@ func New(d Deps) http.Handler {
 	r.Route("/internal", func(r chi.Router) {
 		internalRoutes(r, d)
 		clusterInternalRoutes(r, d)
+		clusterLocalRoutes(r, d)
 	})
 	r.Group(func(r chi.Router) {
 		if d.Forward != nil {

@@ -17,8 +17,10 @@ import (
 type StorageService interface {
 	ListPools(ctx context.Context) ([]api.StoragePool, error)
 	GetPool(ctx context.Context, name string) (api.StoragePool, error)
-	CreatePool(ctx context.Context, req api.StoragePoolsPost) error
+	GetPoolOnMember(ctx context.Context, name string) (api.StoragePool, error)
+	CreatePoolFor(ctx context.Context, req api.StoragePoolsPost, target string) error
 	UpdatePool(ctx context.Context, name string, put api.StoragePoolPut, patch bool) error
+	UpdatePoolOnMember(ctx context.Context, name string, put api.StoragePoolPut, patch bool) error
 	DeletePool(ctx context.Context, name string) error
 	PoolResources(ctx context.Context, name string) (api.ResourcesStoragePool, error)
 
@@ -41,15 +43,16 @@ type StorageService interface {
 }
 
 type storageHandlers struct {
-	svc StorageService
-	ops *operations.Registry
+	svc       StorageService
+	ops       *operations.Registry
+	migration MigrationService
 }
 
 func storageRoutes(r chi.Router, d Deps) {
 	if d.Storage == nil {
 		return
 	}
-	s := storageHandlers{svc: d.Storage, ops: d.Ops}
+	s := storageHandlers{svc: d.Storage, ops: d.Ops, migration: d.Migration}
 	r.Get("/storage-pools", h(trustedOnly, s.listPools))
 	r.Post("/storage-pools", h(adminOnly, s.createPool))
 	r.Route("/storage-pools/{pool}", func(r chi.Router) {
@@ -80,21 +83,27 @@ func (s storageHandlers) listPools(w http.ResponseWriter, r *http.Request) error
 	return renderSync(w, urls, nil)
 }
 
-// createPool answers 201 + Location like LXD for a local pool.
+// createPool answers 201 + Location like LXD. In a cluster, ?target=
+// names the member whose definition of the pool this is.
 func (s storageHandlers) createPool(w http.ResponseWriter, r *http.Request) error {
 	var req api.StoragePoolsPost
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if err := s.svc.CreatePool(r.Context(), req); err != nil {
+	if err := s.svc.CreatePoolFor(r.Context(), req, r.URL.Query().Get("target")); err != nil {
 		return err
 	}
 	return renderCreated(w, "/1.0/storage-pools/"+url.PathEscape(req.Name))
 }
 
-// getPool sends no ETag: LXD 5.0.2 does not.
+// getPool sends no ETag: LXD 5.0.2 does not. A request with ?target= was
+// routed to that member: it shows its own view of the pool.
 func (s storageHandlers) getPool(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.svc.GetPool(r.Context(), PathParam(r, "pool"))
+	get := s.svc.GetPool
+	if r.URL.Query().Get("target") != "" {
+		get = s.svc.GetPoolOnMember
+	}
+	p, err := get(r.Context(), PathParam(r, "pool"))
 	if err != nil {
 		return err
 	}
@@ -107,7 +116,11 @@ func (s storageHandlers) updatePool(patch bool) handlerFunc {
 		if err := decodeJSON(r, &put); err != nil {
 			return err
 		}
-		if err := s.svc.UpdatePool(r.Context(), PathParam(r, "pool"), put, patch); err != nil {
+		update := s.svc.UpdatePool
+		if r.URL.Query().Get("target") != "" {
+			update = s.svc.UpdatePoolOnMember
+		}
+		if err := update(r.Context(), PathParam(r, "pool"), put, patch); err != nil {
 			return err
 		}
 		return renderEmpty(w)

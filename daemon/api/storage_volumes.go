@@ -61,9 +61,22 @@ func (s storageHandlers) listVolumes(w http.ResponseWriter, r *http.Request) err
 	pool := url.PathEscape(PathParam(r, "pool"))
 	urls := make([]string, 0, len(vols))
 	for _, v := range vols {
-		urls = append(urls, "/1.0/storage-pools/"+pool+"/volumes/"+v.Type+"/"+volumeListPath(v.Name)+projectQuery(v.Project))
+		urls = append(urls, "/1.0/storage-pools/"+pool+"/volumes/"+v.Type+"/"+volumeListPath(v.Name)+volumeQuery(v))
 	}
 	return renderSync(w, urls, nil)
+}
+
+// volumeQuery is the query a listed volume's URL carries: its project, and
+// in a cluster the member holding it (LXD: "?target=m2").
+func volumeQuery(v api.StorageVolume) string {
+	q := projectQuery(v.Project)
+	if v.Location == "" || v.Location == "none" {
+		return q
+	}
+	if q == "" {
+		return "?target=" + url.QueryEscape(v.Location)
+	}
+	return q + "&target=" + url.QueryEscape(v.Location)
 }
 
 // volumeListPath turns a listed "vol/snap" into "vol/snapshots/snap".
@@ -113,6 +126,15 @@ func (s storageHandlers) createVolume(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		return s.startOp(w, r, operations.Spec{Project: project, Description: "Copying storage volume"}, work)
+	case "migration":
+		if s.migration == nil {
+			break
+		}
+		op, err := s.migration.ReceiveVolume(r.Context(), pool, project, req)
+		if err != nil {
+			return err
+		}
+		return renderAsync(w, r, op)
 	}
 	return api.NotImplemented("Storage volume source type %q is not supported", req.Source.Type)
 }
@@ -165,6 +187,15 @@ func (s storageHandlers) postVolume(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	switch {
+	case req.Migration && s.migration != nil:
+		if ref.Type != "custom" {
+			return api.BadRequest("Migration of storage volumes of type %q is not supported", ref.Type)
+		}
+		op, err := s.migration.MigrateVolume(r.Context(), ref, req)
+		if err != nil {
+			return err
+		}
+		return renderAsync(w, r, op)
 	case req.Migration:
 		return api.NotImplemented("Storage volume migration is not supported")
 	case req.Project != "" && req.Project != ref.Project:

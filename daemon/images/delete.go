@@ -43,6 +43,13 @@ func (s *Service) deleteImage(ctx context.Context, row db.Image, who *request.Re
 	if err != nil {
 		return err
 	}
+	if last && s.clustered() {
+		// Every member's copy goes first: with a member offline the image
+		// stays (LXD: the peer is down).
+		if err := s.o.Peers.DeleteImage(ctx, row.Fingerprint); err != nil {
+			return err
+		}
+	}
 	if last && s.o.Volumes != nil {
 		if err := s.o.Volumes.DeleteImageVolumes(ctx, row.Fingerprint); err != nil {
 			return fmt.Errorf("Failed to delete the storage volumes of image %q: %w", row.Fingerprint, err)

@@ -24,6 +24,7 @@
 // For the instance service: Image, Files, UnpackInto, MarkUsed and the
 // Publisher hook (see instances.go).
 //
-// Imports: cluster/db, daemon/operations, daemon/request,
+// Imports: cluster (live member identity), cluster/db, daemon/operations,
+// daemon/request,
 // daemon/images/imagefile, shared/*.
 package images

@@ -38,6 +38,11 @@ func (s *Service) ExportFiles(ctx context.Context, project, fp string, publicOnl
 		}
 		return Export{}, err
 	}
+	if s.clustered() {
+		if err := s.EnsureLocal(ctx, row.Fingerprint); err != nil {
+			return Export{}, err
+		}
+	}
 	metaPath, rootfsPath := s.Files(row.Fingerprint)
 	st, err := os.Stat(metaPath)
 	if err != nil {

@@ -108,6 +108,9 @@ func (s *Service) Image(ctx context.Context, project, fingerprintOrAlias string)
 // is the second line). On error target may hold a partial tree: the caller
 // removes it. Virtual-machine images cannot be unpacked.
 func (s *Service) UnpackInto(ctx context.Context, fp, target string) error {
+	if err := s.EnsureLocal(ctx, fp); err != nil {
+		return err
+	}
 	metaPath, rootfsPath := s.Files(fp)
 	if _, err := os.Stat(metaPath); err != nil {
 		return api.NotFound("Image not found")

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/request"
@@ -39,11 +40,12 @@ type Settings struct {
 
 // Options build a Service.
 type Options struct {
-	Dir      string // $LXD_DIR/images
-	DB       *db.Store
-	Ops      *operations.Registry
-	Events   LifecyclePublisher
-	MemberID int64
+	Dir    string // $LXD_DIR/images
+	DB     *db.Store
+	Ops    *operations.Registry
+	Events LifecyclePublisher
+	// Self is this member's live identity (images_members rows).
+	Self cluster.Self
 	// Cert is this server's key pair, presented as the client certificate
 	// when talking to other servers.
 	Cert *tlsutil.KeyPair
@@ -53,6 +55,8 @@ type Options struct {
 	Volumes ImageVolumeDeleter
 	// Publisher is optional: nil until the instance service provides it.
 	Publisher Publisher
+	// Peers reaches the other cluster members (nil: standalone).
+	Peers Peers
 }
 
 // Service is the image store.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/images/imagefile"
 	"github.com/lxdng/lxd/daemon/operations"
@@ -67,7 +68,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(cancel)
 	f := &fixture{store: store, dir: filepath.Join(t.TempDir(), "images"), events: &recorder{}}
 	f.svc, err = New(Options{Dir: f.dir, DB: store, Ops: operations.NewRegistry(opsCtx, nil, func() string { return "none" }),
-		Events: f.events, MemberID: memberID})
+		Events: f.events, Self: cluster.StaticSelf(db.Member{ID: memberID, Name: "none"})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,6 +161,7 @@ func (s *Service) importStaged(ctx context.Context, op *operations.Op, st *stagi
 	if err != nil {
 		return api.Image{}, err
 	}
+	s.replicate(ctx, fp)
 	s.emit(project, "image-created", imageURL(fp, project), map[string]any{"type": typ}, who)
 	for _, a := range o.Aliases {
 		s.emit(project, "image-alias-created", aliasURL(a.Name, project), map[string]any{"target": fp}, who)
@@ -196,7 +197,7 @@ func (s *Service) store(ctx context.Context, st *staging, row db.Image, o Import
 		if err != nil {
 			return err
 		}
-		id, err := tx.CreateImage(ctx, row, pp, s.o.MemberID)
+		id, err := tx.CreateImage(ctx, row, pp, s.o.Self.ID())
 		if err != nil {
 			return err
 		}

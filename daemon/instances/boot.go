@@ -64,7 +64,7 @@ func (s *Service) memberRecords(ctx context.Context) ([]*record, error) {
 	var recs []*record
 	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
-		recs, err = loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.MemberID})
+		recs, err = loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.Self.ID()})
 		return err
 	})
 	return recs, err
@@ -85,7 +85,7 @@ func (s *Service) Autostart(ctx context.Context) {
 	for _, rec := range recs {
 		auto := rec.expConfig["boot.autostart"]
 		if config.ParseBool(auto) || (auto == "" && rec.row.Config["volatile.last_state.power"] == "RUNNING") {
-			if s.driverState(ctx, rec).Status == api.Stopped {
+			if s.driverStatus(ctx, rec) == api.Stopped {
 				todo = append(todo, rec)
 			}
 		}
@@ -132,7 +132,7 @@ func (s *Service) Shutdown(ctx context.Context) {
 	groups := map[int][]*record{}
 	var prios []int
 	for _, rec := range recs {
-		if s.driverState(ctx, rec).Status == api.Stopped {
+		if s.driverStatus(ctx, rec) == api.Stopped {
 			continue
 		}
 		p := intKey(rec.expConfig, "boot.stop.priority")

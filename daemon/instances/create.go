@@ -74,7 +74,7 @@ func (s *Service) PrepareCreate(ctx context.Context, project string, req api.Ins
 			return nil, err
 		}
 	case "migration":
-		return nil, api.BadRequest("Migration sources are not supported yet")
+		// The content arrives through RunMigration (daemon/migration).
 	default:
 		return nil, api.BadRequest("Unknown source type %s", req.Source.Type)
 	}
@@ -148,7 +148,7 @@ func (j *CreateJob) Run(ctx context.Context, progress func(map[string]any)) erro
 // instance type limits and volatile keys; devices; profiles.
 func (j *CreateJob) buildRow(ctx context.Context, tx *db.Tx) (db.Instance, error) {
 	req := j.req
-	row := db.Instance{Project: j.Project, Name: j.Name, MemberID: j.s.o.MemberID, Type: req.Type,
+	row := db.Instance{Project: j.Project, Name: j.Name, MemberID: j.s.o.Self.ID(), Type: req.Type,
 		Architecture: req.Architecture, Ephemeral: req.Ephemeral, Stateful: req.Stateful, Description: req.Description,
 		CreatedAt: time.Now(), Config: copyMap(req.Config), Devices: copyDevices(req.Devices), Profiles: req.Profiles}
 	if j.image != nil {
@@ -169,6 +169,9 @@ func (j *CreateJob) buildRow(ctx context.Context, tx *db.Tx) (db.Instance, error
 		if err := j.copyFromSource(ctx, tx, &row); err != nil {
 			return row, err
 		}
+	}
+	if req.Source.Type == "migration" {
+		dropDiskIdmap(row.Config)
 	}
 	if row.Profiles == nil {
 		row.Profiles = []string{"default"}
@@ -290,7 +293,7 @@ func (j *CreateJob) initVolatile(ctx context.Context, tx *db.Tx, rec *record) er
 	switch {
 	case j.image != nil:
 		cfg["volatile.apply_template"] = "create"
-	case j.req.Source.Type == "copy":
+	case j.req.Source.Type == "copy" || j.req.Source.Type == "migration":
 		cfg["volatile.apply_template"] = "copy"
 	}
 	set, base, err := j.s.nextIdmap(ctx, tx, rec.expConfig, 0)
@@ -304,7 +307,7 @@ func (j *CreateJob) initVolatile(ctx context.Context, tx *db.Tx, rec *record) er
 		cfg["volatile.last_state.idmap"] = "[]"
 	}
 	for name, dev := range rec.expDevices {
-		if dev["type"] == "nic" && dev["hwaddr"] == "" && cfg["volatile."+name+".hwaddr"] == "" {
+		if needsHwaddr(dev) && cfg["volatile."+name+".hwaddr"] == "" {
 			cfg["volatile."+name+".hwaddr"] = nic.RandomHwaddr()
 		}
 	}

@@ -187,7 +187,7 @@ func (j *CreateJob) refresh(ctx context.Context) (done bool, err error) {
 		return true, err
 	}
 	defer unlock()
-	if st := j.s.driverState(ctx, dst); st.Status != api.Stopped {
+	if st := j.s.driverStatus(ctx, dst); st != api.Stopped {
 		return true, api.BadRequest("Cannot refresh a running instance")
 	}
 	srcPool, err := j.s.poolOf(ctx, j.srcProject, j.srcName)

@@ -17,7 +17,7 @@ func (s *Service) CheckDelete(ctx context.Context, project, name string) error {
 	if err != nil {
 		return err
 	}
-	if st := s.driverState(ctx, rec); st.Status != api.Stopped {
+	if st := s.driverStatus(ctx, rec); st != api.Stopped {
 		return api.BadRequest("Instance is running")
 	}
 	return nil
@@ -38,7 +38,7 @@ func (s *Service) Delete(ctx context.Context, project, name string) error {
 	if config.ParseBool(rec.expConfig["security.protection.delete"]) {
 		return api.BadRequest("Container is protected")
 	}
-	if st := s.driverState(ctx, rec); st.Status != api.Stopped {
+	if st := s.driverStatus(ctx, rec); st != api.Stopped {
 		return api.BadRequest("Instance is running")
 	}
 	return s.delete(ctx, rec)
@@ -99,7 +99,7 @@ func (s *Service) Rename(ctx context.Context, project, name, newName string) err
 	if err != nil {
 		return err
 	}
-	if st := s.driverState(ctx, rec); st.Status != api.Stopped {
+	if st := s.driverStatus(ctx, rec); st != api.Stopped {
 		return api.BadRequest("Renaming of running container not allowed")
 	}
 	if err := s.CheckRename(ctx, project, name, newName); err != nil {

@@ -43,10 +43,9 @@ func (p *preparedDevices) undo(ctx context.Context) {
 // name order, preparing the host side (NICs, custom volume mounts).
 func (s *Service) prepareDevices(ctx context.Context, rec *record) (*preparedDevices, error) {
 	out := &preparedDevices{volatile: map[string]string{}}
-	nicIndex := 0
 	for _, name := range sortedKeys(rec.expDevices) {
 		dev := rec.expDevices[name]
-		spec, err := s.deviceSpec(ctx, rec, name, dev, out, &nicIndex)
+		spec, err := s.deviceSpec(ctx, rec, name, dev, out)
 		if err != nil {
 			out.undo(context.WithoutCancel(ctx))
 			return nil, err
@@ -59,7 +58,7 @@ func (s *Service) prepareDevices(ctx context.Context, rec *record) (*preparedDev
 }
 
 // deviceSpec prepares one device; nil means nothing for the driver.
-func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices, nicIndex *int) (*instance.DeviceSpec, error) {
+func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices) (*instance.DeviceSpec, error) {
 	switch dev["type"] {
 	case "none", "proxy":
 		return nil, nil
@@ -71,7 +70,7 @@ func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev 
 	case "unix-char", "unix-block":
 		return unixSpec(name, dev)
 	case "nic":
-		return s.nicSpec(ctx, rec, name, dev, out, nicIndex)
+		return s.nicSpec(ctx, rec, name, dev, out)
 	}
 	return nil, api.BadRequest("Device %q: device type %q is not supported by this server", name, dev["type"])
 }
@@ -221,23 +220,84 @@ func nicVolatile(cfg map[string]string, dev string) map[string]string {
 	return out
 }
 
+// needsHwaddr reports whether NIC device dev gets a generated MAC
+// (volatile.<dev>.hwaddr): not when it sets one, and not for the kinds
+// that keep the parent's own (physical, sriov, ipvlan), as with LXD.
+func needsHwaddr(dev map[string]string) bool {
+	switch dev["nictype"] {
+	case nic.Physical, nic.SRIOV, nic.IPVLAN:
+		return false
+	}
+	return dev["type"] == "nic" && dev["hwaddr"] == ""
+}
+
+// nicName is the interface name inside for NIC device dev: its "name",
+// else the one recorded in volatile.<dev>.name, else the first ethN no
+// other NIC of rec has (pending holds names picked but not stored yet).
+// fresh says the name is new and must be recorded.
+func nicName(rec *record, dev string, pending map[string]string) (name string, fresh bool) {
+	if v := rec.expDevices[dev]["name"]; v != "" {
+		return v, false
+	}
+	if v := rec.row.Config["volatile."+dev+".name"]; v != "" {
+		return v, false
+	}
+	used := map[string]bool{}
+	for other, d := range rec.expDevices {
+		if other == dev || d["type"] != "nic" {
+			continue
+		}
+		for _, n := range []string{d["name"], rec.row.Config["volatile."+other+".name"], pending["volatile."+other+".name"]} {
+			if n != "" {
+				used[n] = true
+			}
+		}
+	}
+	for i := 0; ; i++ {
+		if n := fmt.Sprintf("eth%d", i); !used[n] {
+			return n, true
+		}
+	}
+}
+
+// dnsNameConflict refuses a second NIC of rec on the managed bridge that
+// NIC device dev uses: dnsmasq knows an instance by its name, once per
+// network (LXD's "Instance DNS name ... already used on network"). phase
+// is "add" or "start", as in LXD's wording.
+func dnsNameConflict(rec *record, dev, phase string, nicType string) error {
+	network := rec.expDevices[dev]["network"]
+	if network == "" || nicType != nic.Bridged {
+		return nil
+	}
+	for other, d := range rec.expDevices {
+		if other != dev && d["type"] == "nic" && d["network"] == network {
+			return api.Conflict("Failed %s validation for device %q: Instance DNS name %q already used on network", phase, dev, rec.row.Name)
+		}
+	}
+	return nil
+}
+
 // nicSpec creates the host side of a NIC.
-func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices, idx *int) (*instance.DeviceSpec, error) {
+func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices) (*instance.DeviceSpec, error) {
 	cfg, err := s.nicConfig(ctx, rec, dev)
 	if err != nil {
 		return nil, err
 	}
-	inside := cfg["name"]
-	if inside == "" {
-		inside = rec.row.Config["volatile."+name+".name"]
+	if err := dnsNameConflict(rec, name, "start", cfg["nictype"]); err != nil {
+		return nil, err
 	}
-	if inside == "" {
-		inside = fmt.Sprintf("eth%d", *idx)
+	inside, fresh := nicName(rec, name, out.volatile)
+	if fresh {
 		out.volatile["volatile."+name+".name"] = inside
 	}
-	*idx++
 	cfg["name"] = inside
 	o := nic.Opts{Config: cfg, Volatile: nicVolatile(rec.row.Config, name), FirewallTable: s.o.FirewallTable}
+	if o.Volatile["hwaddr"] == "" && cfg["hwaddr"] == "" && needsHwaddr(cfg) {
+		o.Volatile["hwaddr"] = nic.RandomHwaddr()
+	}
+	if o.AllowedIPv4, o.AllowedIPv6, err = s.filterAddresses(ctx, rec, dev, o); err != nil {
+		return nil, fmt.Errorf("Failed to start device %q: %w", name, err)
+	}
 	res, err := nic.Create(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to start device %q: %w", name, err)
@@ -251,8 +311,36 @@ func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map
 	for k, v := range res.Volatile {
 		out.volatile["volatile."+name+"."+k] = v
 	}
-	n := instance.NIC{Type: "phys", Name: inside, HostName: res.Device, Hwaddr: res.Hwaddr, MTU: res.MTU}
+	n := instance.NIC{Type: "phys", Name: inside, HostName: res.Device, Hwaddr: res.Hwaddr, MTU: res.MTU,
+		IPv4: res.IPv4, IPv6: res.IPv6, IPv4Gateway: res.IPv4Gateway, IPv6Gateway: res.IPv6Gateway}
 	return &instance.DeviceSpec{Name: name, NICs: []instance.NIC{n}}, nil
+}
+
+// filterAddresses is what IP filtering lets through for a bridged NIC on
+// a managed network that has filtering on but no static address of the
+// family: the address the network pinned for its MAC (LXD's behaviour).
+func (s *Service) filterAddresses(ctx context.Context, rec *record, dev map[string]string, o nic.Opts) (allow4, allow6 []string, err error) {
+	cfg := o.Config
+	v4 := config.ParseBool(cfg["security.ipv4_filtering"]) && cfg["ipv4.address"] == ""
+	v6 := config.ParseBool(cfg["security.ipv6_filtering"]) && cfg["ipv6.address"] == ""
+	if dev["network"] == "" || cfg["nictype"] != nic.Bridged || (!v4 && !v6) || s.o.Networks == nil {
+		return nil, nil, nil
+	}
+	mac := cfg["hwaddr"]
+	if mac == "" {
+		mac = o.Volatile["hwaddr"]
+	}
+	ip4, ip6, err := s.o.Networks.FilterAddresses(ctx, rec.row.Project, dev["network"], mac, v4, v6)
+	if err != nil {
+		return nil, nil, fmt.Errorf("Failed allocating addresses for IP filtering: %w", err)
+	}
+	if ip4 != "" {
+		allow4 = []string{ip4}
+	}
+	if ip6 != "" {
+		allow6 = []string{ip6}
+	}
+	return allow4, allow6, nil
 }
 
 // removeNICs tears down the host side of every NIC of a stopped instance
@@ -269,6 +357,9 @@ func (s *Service) removeNICs(ctx context.Context, rec *record) map[string]string
 			continue
 		}
 		vol := nicVolatile(rec.row.Config, name)
+		if cfg["name"] == "" {
+			cfg["name"] = vol["name"]
+		}
 		if err := nic.Remove(ctx, nic.Opts{Config: cfg, Volatile: vol, FirewallTable: s.o.FirewallTable}); err != nil {
 			logctx.From(ctx).WithError(err).WithField("device", name).Warn("Failed to remove NIC")
 		}

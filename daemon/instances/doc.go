@@ -6,6 +6,15 @@
 // re-attaches to containers that outlived a daemon restart, autostarts
 // instances at daemon start and stops them in order at `lxd shutdown`.
 //
+// Devices of a running instance follow its config (hotplug.go): added,
+// removed or changed disk, unix and nic devices are hot-plugged through
+// the driver's Hotplugger (NICs whose changed keys LXD updates in place,
+// like filtering, limits, routes and static addresses, are updated on the
+// host side only), also when a profile the instance uses changes
+// (ProfileUpdated gets the old profile and applies the difference). The
+// driver's stop hook (OnStopNS) returns hot-plugged physical NICs to the
+// host before the instance's network namespace goes away.
+//
 // Every operation on one instance is serialised by a per-instance lock;
 // every create path reverts fully on failure (no record, no volume, no
 // driver files). Lifecycle events carry LXD's action names and contexts.
@@ -13,7 +22,8 @@
 // The services it needs (storage volumes, images, networks) come in as the
 // small interfaces of service.go, declared here on the consumer side.
 //
-// It imports cluster/db, daemon/instconfig, daemon/instances/{rootfs,
+// It imports cluster (live member identity), cluster/db, daemon/instconfig,
+// daemon/instances/{rootfs,
 // templates}, daemon/images/imagefile, daemon/storage (instance volume
 // types), daemon/request, drivers/instance (and idmap), drivers/network/nic,
 // drivers/storage (types) and shared/*.

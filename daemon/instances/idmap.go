@@ -40,7 +40,7 @@ func (s *Service) nextIdmap(ctx context.Context, tx *db.Tx, cfg map[string]strin
 // isolatedMaps lists the maps of the other isolated instances of this
 // member.
 func (s *Service) isolatedMaps(ctx context.Context, tx *db.Tx, self int64) ([]idmap.Set, error) {
-	recs, err := loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.MemberID})
+	recs, err := loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.Self.ID()})
 	if err != nil {
 		return nil, err
 	}

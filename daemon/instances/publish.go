@@ -38,7 +38,7 @@ func (s *Service) Publish(ctx context.Context, req PublishRequest, w io.Writer) 
 	if err != nil {
 		return err
 	}
-	if req.Snapshot == "" && s.driverState(ctx, rec).Status != api.Stopped {
+	if req.Snapshot == "" && s.driverStatus(ctx, rec) != api.Stopped {
 		return api.BadRequest("The instance is currently running, stop it first")
 	}
 	if req.Snapshot != "" {

@@ -86,14 +86,29 @@ func (s *Service) driverState(ctx context.Context, r *record) instance.State {
 	return st
 }
 
+// driverStatus asks the driver for the status only when it can tell it
+// without reading usage (instance.StatusReader); an error is logged and
+// shown as Error.
+func (s *Service) driverStatus(ctx context.Context, r *record) api.StatusCode {
+	sr, ok := s.o.Driver.(instance.StatusReader)
+	if !ok {
+		return s.driverState(ctx, r).Status
+	}
+	st, err := sr.Status(ctx, r.ref())
+	if err != nil {
+		logctx.From(ctx).WithError(err).WithField("instance", r.ref().String()).Warn("Failed to get instance status")
+		return api.Error
+	}
+	return st
+}
+
 // Get returns an instance and the value of its ETag.
 func (s *Service) Get(ctx context.Context, project, name string) (api.Instance, any, error) {
 	rec, err := s.load(ctx, project, name)
 	if err != nil {
 		return api.Instance{}, nil, err
 	}
-	st := s.driverState(ctx, rec)
-	return rec.render(st.Status, s.o.Location()), rec.ETag(), nil
+	return rec.render(s.driverStatus(ctx, rec), s.o.Location()), rec.ETag(), nil
 }
 
 // GetFull returns an instance with state, snapshots and backups.
@@ -138,37 +153,57 @@ type ListOpts struct {
 func (s *Service) listRecords(ctx context.Context, o ListOpts) ([]*record, error) {
 	var recs []*record
 	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		f := db.InstanceFilter{Project: o.Project}
-		if o.AllProjects {
-			f.Project = ""
-		} else if _, err := tx.Project(ctx, o.Project); err != nil {
-			return err
-		}
 		var err error
-		recs, err = loadRecords(ctx, tx, f)
+		recs, err = listRecordsTx(ctx, tx, o)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if o.AllProjects && o.Projects != nil {
-		allowed := map[string]bool{}
-		for _, p := range o.Projects {
-			allowed[p] = true
-		}
-		kept := recs[:0]
-		for _, r := range recs {
-			if allowed[r.row.Project] {
-				kept = append(kept, r)
-			}
-		}
-		recs = kept
+	return allowedRecords(recs, o), nil
+}
+
+// listFilter is the database filter for o.
+func (o ListOpts) listFilter() db.InstanceFilter {
+	if o.AllProjects {
+		return db.InstanceFilter{}
 	}
-	return recs, nil
+	return db.InstanceFilter{Project: o.Project}
+}
+
+// listRecordsTx loads the records o selects (before the restriction to
+// o.Projects); an unknown project is 404.
+func listRecordsTx(ctx context.Context, tx *db.Tx, o ListOpts) ([]*record, error) {
+	if !o.AllProjects {
+		if _, err := tx.Project(ctx, o.Project); err != nil {
+			return nil, err
+		}
+	}
+	return loadRecords(ctx, tx, o.listFilter())
+}
+
+// allowedRecords keeps the records of the projects a restricted client
+// may see.
+func allowedRecords(recs []*record, o ListOpts) []*record {
+	if !o.AllProjects || o.Projects == nil {
+		return recs
+	}
+	allowed := map[string]bool{}
+	for _, p := range o.Projects {
+		allowed[p] = true
+	}
+	kept := recs[:0]
+	for _, r := range recs {
+		if allowed[r.row.Project] {
+			kept = append(kept, r)
+		}
+	}
+	return kept
 }
 
 // List returns the instances of a project (or of every project) with
-// their status.
+// their status; in a cluster, the status of another member's instance
+// comes from that member.
 func (s *Service) List(ctx context.Context, o ListOpts) ([]api.Instance, error) {
 	recs, err := s.listRecords(ctx, o)
 	if err != nil {
@@ -181,37 +216,42 @@ func (s *Service) List(ctx context.Context, o ListOpts) ([]api.Instance, error) 
 		}
 		return out, nil
 	}
-	states := s.states(ctx, recs)
+	states := s.listStates(ctx, recs, false)
 	for n, r := range recs {
-		out = append(out, r.render(states[n].Status, s.o.Location()))
+		if states[n].Status == "" {
+			out = append(out, unreachable(r))
+			continue
+		}
+		out = append(out, r.render(states[n].StatusCode, s.o.Location()))
 	}
 	return out, nil
 }
 
 // ListFull is List with state and snapshots (recursion=2).
 func (s *Service) ListFull(ctx context.Context, o ListOpts) ([]api.InstanceFull, error) {
-	recs, err := s.listRecords(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, 0, len(recs))
-	for _, r := range recs {
-		ids = append(ids, r.row.ID)
-	}
+	var recs []*record
 	var snaps map[int64][]db.InstanceSnapshot
-	err = s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
-		snaps, err = tx.InstanceSnapshotsOf(ctx, ids)
+		if recs, err = listRecordsTx(ctx, tx, o); err != nil || len(recs) == 0 {
+			return err
+		}
+		snaps, err = tx.InstanceSnapshotsOf(ctx, o.listFilter())
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	states := s.states(ctx, recs)
+	recs = allowedRecords(recs, o)
+	states := s.listStates(ctx, recs, true)
 	out := make([]api.InstanceFull, 0, len(recs))
 	for n, r := range recs {
-		state := s.renderState(ctx, r, states[n])
-		full := api.InstanceFull{Instance: r.render(states[n].Status, s.o.Location()), State: &state}
+		if states[n].Status == "" {
+			out = append(out, api.InstanceFull{Instance: unreachable(r)})
+			continue
+		}
+		state := states[n]
+		full := api.InstanceFull{Instance: r.render(state.StatusCode, s.o.Location()), State: &state}
 		for _, sn := range snaps[r.row.ID] {
 			full.Snapshots = append(full.Snapshots, renderSnapshot(r, sn))
 		}
@@ -223,6 +263,12 @@ func (s *Service) ListFull(ctx context.Context, o ListOpts) ([]api.InstanceFull,
 // states asks the driver for every record's state, a few at a time.
 func (s *Service) states(ctx context.Context, recs []*record) []instance.State {
 	out := make([]instance.State, len(recs))
+	s.forEach(recs, func(n int, r *record) { out[n] = s.driverState(ctx, r) })
+	return out
+}
+
+// forEach runs f for every record, a few at a time.
+func (s *Service) forEach(recs []*record, f func(n int, r *record)) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for n, r := range recs {
@@ -230,12 +276,11 @@ func (s *Service) states(ctx context.Context, recs []*record) []instance.State {
 		sem <- struct{}{}
 		go func(n int, r *record) {
 			defer wg.Done()
-			out[n] = s.driverState(ctx, r)
+			f(n, r)
 			<-sem
 		}(n, r)
 	}
 	wg.Wait()
-	return out
 }
 
 // State returns GET /1.0/instances/<name>/state.

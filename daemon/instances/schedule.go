@@ -56,7 +56,7 @@ func (s *Service) takeScheduled(ctx context.Context, due func(storage.Schedule) 
 	var recs []*record
 	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
-		recs, err = loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.MemberID})
+		recs, err = loadRecords(ctx, tx, db.InstanceFilter{MemberID: s.o.Self.ID()})
 		return err
 	})
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Service) takeScheduled(ctx context.Context, due func(storage.Schedule) 
 		if err != nil || !due(sch) {
 			continue
 		}
-		if s.driverState(ctx, rec).Status == api.Stopped && !config.ParseBool(rec.expConfig["snapshots.schedule.stopped"]) {
+		if s.driverStatus(ctx, rec) == api.Stopped && !config.ParseBool(rec.expConfig["snapshots.schedule.stopped"]) {
 			continue
 		}
 		unlock, err := s.lockInstance(ctx, rec.row.Project, rec.row.Name)
@@ -90,7 +90,7 @@ func (s *Service) pruneExpired(ctx context.Context) {
 	var snaps []db.InstanceSnapshot
 	err := s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
-		snaps, err = tx.AllInstanceSnapshots(ctx, s.o.MemberID)
+		snaps, err = tx.AllInstanceSnapshots(ctx, s.o.Self.ID())
 		return err
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/projects"
 	"github.com/lxdng/lxd/daemon/storage"
@@ -75,6 +76,10 @@ type Networks interface {
 	NICNetwork(ctx context.Context, project, name string) (NICNetwork, error)
 	// RefreshStaticLeases tells a network its static DHCP hosts changed.
 	RefreshStaticLeases(ctx context.Context, project, name string) error
+	// FilterAddresses returns (pinning them when new) the addresses the
+	// network serves to MAC mac, for IP filtering of a NIC without static
+	// addresses ("" when the network has none of a family).
+	FilterAddresses(ctx context.Context, project, name, mac string, v4, v6 bool) (ipv4, ipv6 string, err error)
 }
 
 // Projects enforces project restrictions and limits on instances
@@ -92,8 +97,10 @@ type Publisher interface {
 
 // Options build a Service.
 type Options struct {
-	Store    *db.Store
-	MemberID int64
+	Store *db.Store
+	// Self is this member's live identity: its id keys the instances of
+	// this member, its name is their location ("none" standalone).
+	Self cluster.Self
 	// Location returns the member name events and instances carry ("none").
 	Location func() string
 	Driver   instance.Driver
@@ -101,7 +108,10 @@ type Options struct {
 	Images   Images   // nil: image sources are refused
 	Networks Networks // nil: nic devices with network= are refused
 	Projects Projects // nil: no project restrictions or limits
-	Events   Publisher
+	// Peers, when clustered, reports the state of other members'
+	// instances (nil: every instance is asked of this member's driver).
+	Peers  Peers
+	Events Publisher
 	// Dir is LXD_DIR; Exe is the daemon binary the driver's hooks run.
 	Dir string
 	Exe string

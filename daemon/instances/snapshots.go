@@ -147,7 +147,7 @@ func (s *Service) snapshot(ctx context.Context, project, name string, req Snapsh
 
 // snapshotVolume takes the storage snapshot, freezing a running instance.
 func (s *Service) snapshotVolume(ctx context.Context, rec *record, snap string) error {
-	if s.driverState(ctx, rec).Status == api.Running {
+	if s.driverStatus(ctx, rec) == api.Running {
 		if err := s.setFrozen(ctx, rec, true); err == nil {
 			defer func() { _ = s.setFrozen(context.WithoutCancel(ctx), rec, false) }()
 		}
@@ -254,7 +254,7 @@ func (s *Service) Restore(ctx context.Context, project, name, snap string) error
 	if err != nil {
 		return err
 	}
-	wasRunning := s.driverState(ctx, rec).Status != api.Stopped
+	wasRunning := s.driverStatus(ctx, rec) != api.Stopped
 	if wasRunning {
 		if err := s.stop(ctx, rec, true, 0); err != nil {
 			return err

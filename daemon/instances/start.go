@@ -36,7 +36,10 @@ func (s *Service) baseSpec(rec *record, volumePath string) (instance.Spec, error
 	return instance.Spec{
 		Ref: ref, RootfsPath: filepath.Join(volumePath, "rootfs"), Architecture: rec.row.Architecture,
 		Config: rec.expConfig, Idmap: set, Hostname: ref.Name,
-		Hooks: instance.Hooks{PostStop: fmt.Sprintf("%s callhook %s %s %s stop", s.o.Exe, s.o.Dir, ref.Project, ref.Name)},
+		Hooks: instance.Hooks{
+			StopNS:   fmt.Sprintf("%s callhook %s %s %s stopns", s.o.Exe, s.o.Dir, ref.Project, ref.Name),
+			PostStop: fmt.Sprintf("%s callhook %s %s %s stop", s.o.Exe, s.o.Dir, ref.Project, ref.Name),
+		},
 	}, nil
 }
 
@@ -64,7 +67,7 @@ func (s *Service) start(ctx context.Context, rec *record, progress func(map[stri
 	if progress == nil {
 		progress = func(map[string]any) {}
 	}
-	if st := s.driverState(ctx, rec); st.Status != api.Stopped {
+	if st := s.driverStatus(ctx, rec); st != api.Stopped {
 		return api.BadRequest("The instance is already running")
 	}
 	log := logctx.From(ctx).WithField("instance", rec.ref().String())

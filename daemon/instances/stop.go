@@ -72,7 +72,7 @@ func (s *Service) Stop(ctx context.Context, project, name string, force bool, ti
 		unlock()
 		return err
 	}
-	if st := s.driverState(ctx, rec); st.Status == api.Stopped {
+	if st := s.driverStatus(ctx, rec); st == api.Stopped {
 		unlock()
 		return api.BadRequest("The instance is already stopped")
 	}
@@ -147,7 +147,7 @@ func (s *Service) Restart(ctx context.Context, project, name string, force bool,
 	if err != nil {
 		return err
 	}
-	if st := s.driverState(ctx, rec); st.Status == api.Stopped {
+	if st := s.driverStatus(ctx, rec); st == api.Stopped {
 		return api.BadRequest("The instance isn't running")
 	}
 	who := request.From(ctx).Lifecycle()
@@ -184,7 +184,7 @@ func (s *Service) pauseResume(ctx context.Context, project, name string, freeze 
 	if err != nil {
 		return err
 	}
-	st := s.driverState(ctx, rec).Status
+	st := s.driverStatus(ctx, rec)
 	switch {
 	case freeze && st == api.Frozen:
 		return api.BadRequest("The instance is already frozen")
@@ -250,7 +250,7 @@ func (s *Service) handleUnsolicitedStop(ctx context.Context, project, name, targ
 		unlock()
 		return
 	}
-	if st := s.driverState(ctx, rec); st.Status != api.Stopped {
+	if st := s.driverStatus(ctx, rec); st != api.Stopped {
 		unlock() // started again meanwhile
 		return
 	}

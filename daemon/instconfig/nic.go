@@ -2,8 +2,8 @@ package instconfig
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/lxdng/lxd/shared/config"
 )
@@ -109,9 +109,20 @@ var networkNICType = map[string]string{
 
 func allNICKeys() config.Schema {
 	out := config.Schema{}
-	for _, s := range nicSchemas {
-		out = out.Merge(s)
+	for _, t := range NICTypes() {
+		out = out.Merge(nicSchemas[t])
 	}
+	return out
+}
+
+// NICTypes lists the nictypes with a key table, sorted, so merged tables and
+// generated docs come out the same on every run.
+func NICTypes() []string {
+	out := make([]string, 0, len(nicSchemas))
+	for t := range nicSchemas {
+		out = append(out, t)
+	}
+	sort.Strings(out)
 	return out
 }
 
@@ -121,7 +132,7 @@ func NICKeys(nictype string) (config.Schema, bool) {
 	return s, ok
 }
 
-func validateNIC(ctx context.Context, name string, dev map[string]string, _ Devices, o DeviceOpts) error {
+func validateNIC(ctx context.Context, name string, dev map[string]string, all Devices, o DeviceOpts) error {
 	if o.NIC != nil {
 		return o.NIC(ctx, o.NetworkProject, name, dev)
 	}
@@ -152,12 +163,64 @@ func validateNIC(ctx context.Context, name string, dev map[string]string, _ Devi
 	if err := nicRules(nictype, dev); err != nil {
 		return err
 	}
-	return checkKeys(schema, required, dev)
+	if err := checkKeys(schema, required, dev); err != nil {
+		return err
+	}
+	if nictype == "routed" && !o.Profile {
+		return routedGatewayConflict(name, dev, all)
+	}
+	return nil
+}
+
+// routedGatewayConflict refuses a second routed NIC of an instance that
+// adds an automatic default gateway for a family another one already
+// adds: the instance can have one default route per family.
+func routedGatewayConflict(name string, dev map[string]string, all Devices) error {
+	others := make([]string, 0, len(all))
+	for other := range all {
+		others = append(others, other)
+	}
+	sort.Strings(others)
+	// As LXD: the default (auto) counts even without an address of the
+	// family.
+	auto := func(d map[string]string, family string) bool {
+		gw := d[family+".gateway"]
+		return gw == "" || gw == "auto"
+	}
+	for _, other := range others {
+		od := all[other]
+		if other == name || od["type"] != "nic" || od["nictype"] != "routed" {
+			continue
+		}
+		for _, family := range []string{"ipv4", "ipv6"} {
+			if auto(dev, family) && auto(od, family) {
+				return fmt.Errorf("Existing NIC %q already uses %q in auto mode", other, family+".gateway")
+			}
+		}
+	}
+	return nil
+}
+
+// nicNetworkBanned are the keys a NIC with network=<name> takes from the
+// network instead, per nictype (LXD 5.0.2 refuses them in this order).
+var nicNetworkBanned = map[string][]string{
+	"bridged":  {"nictype", "parent", "mtu", "maas.subnet.ipv4", "maas.subnet.ipv6"},
+	"macvlan":  {"nictype", "parent", "mtu", "vlan", "maas.subnet.ipv4", "maas.subnet.ipv6", "gvrp"},
+	"physical": {"nictype", "parent", "mtu", "vlan", "maas.subnet.ipv4", "maas.subnet.ipv6", "gvrp"},
+	"sriov":    {"nictype", "parent", "mtu", "vlan", "maas.subnet.ipv4", "maas.subnet.ipv6"},
 }
 
 func nicRules(nictype string, dev map[string]string) error {
-	if dev["network"] != "" && dev["parent"] != "" {
-		return errors.New(`Cannot use "parent" property in conjunction with "network" property`)
+	if dev["network"] != "" {
+		banned, ok := nicNetworkBanned[nictype]
+		if !ok {
+			banned = []string{"parent"}
+		}
+		for _, k := range banned {
+			if dev[k] != "" {
+				return fmt.Errorf("Cannot use %q property in conjunction with %q property", k, "network")
+			}
+		}
 	}
 	if nictype == "bridged" && dev["network"] == "" {
 		for _, k := range []string{"ipv4.address", "ipv6.address"} {

@@ -135,7 +135,7 @@ func (s *Service) createAndStart(ctx context.Context, netProject string, d netdr
 		if err != nil {
 			return err
 		}
-		return tx.PutNetworkMember(ctx, db.NetworkMember{NetworkID: id, MemberID: s.o.MemberID, State: db.NetworkPending, Config: member})
+		return tx.PutNetworkMember(ctx, db.NetworkMember{NetworkID: id, MemberID: s.o.Self.ID(), State: db.NetworkPending, Config: member})
 	})
 	if err != nil {
 		if api.IsStatus(err, 400) {
@@ -157,7 +157,7 @@ func (s *Service) createAndStart(ctx context.Context, netProject string, d netdr
 		if err := tx.SetNetworkState(ctx, id, db.NetworkCreated); err != nil {
 			return err
 		}
-		return tx.SetNetworkMemberState(ctx, id, s.o.MemberID, db.NetworkCreated, "")
+		return tx.SetNetworkMemberState(ctx, id, s.o.Self.ID(), db.NetworkCreated, "")
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,11 @@
 //     this member that uses it) after a NIC's hwaddr / ipv4.address /
 //     ipv6.address changed, or an instance using it was created, renamed
 //     or deleted;
+//   - FilterAddresses(ctx, project, name, mac, v4, v6): the addresses a
+//     bridged NIC with security.ipv4/ipv6_filtering but no static address
+//     may use: its lease (or a free address of the DHCP range; EUI-64 with
+//     SLAAC), pinned per MAC in the network's state directory and served
+//     as a static host (filterips.go);
 //   - UsedBy / InUse helpers through Get.
 //
 // Networks live in the "default" project unless the request's project has
@@ -21,5 +26,6 @@
 // could exist in LXD 5.0.2: every type this server supports is refused
 // there, as LXD refuses bridge/macvlan/physical).
 //
-// It imports cluster/db, daemon/request, drivers/network and shared/*.
+// It imports cluster (the live member identity), cluster/db, daemon/request,
+// drivers/network and shared/*.
 package network

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/request"
 	netdriver "github.com/lxdng/lxd/drivers/network"
@@ -41,7 +42,7 @@ func TestRefreshStaticLeasesServesPinnedAddress(t *testing.T) {
 	})
 	drv := bridge.New(bridge.Options{})
 	s := New(Options{Store: store, Drivers: map[string]netdriver.Driver{"bridge": drv}, Dir: networktest.StateDir(t),
-		FirewallTable: networktest.Table(t), MemberID: member, MemberName: "none"})
+		FirewallTable: networktest.Table(t), Self: cluster.StaticSelf(db.Member{ID: member, Name: "none"})})
 	x := freeSubnet(t)
 	gw := fmt.Sprintf("10.202.%d.1/24", x)
 	name := "lxnss" + strings.TrimPrefix(networktest.Name(""), networktest.BridgePrefix)[:6]

@@ -26,16 +26,46 @@ func (r record) status() string {
 	return api.NetworkStatusUnknown
 }
 
+// render is the API view of a managed network: standalone, with this
+// member's keys; in a cluster the cluster-wide view (global config and
+// state).
 func (s *Service) render(ctx context.Context, rec record, u usage) api.Network {
+	return s.renderView(ctx, rec, u, !s.clustered())
+}
+
+// renderView renders rec; memberView shows this member's keys and, in a
+// cluster, this member's state (GET with ?target=).
+func (s *Service) renderView(ctx context.Context, rec record, u usage, memberView bool) api.Network {
+	cfg, status := rec.config(), rec.status()
+	if !memberView {
+		cfg = map[string]string{}
+		for k, v := range rec.row.Config {
+			cfg[k] = v
+		}
+	} else if s.clustered() && rec.hasRow {
+		status = memberStatus(rec.local.State)
+	}
 	return api.Network{
-		NetworkPut: api.NetworkPut{Config: rec.config(), Description: rec.row.Description},
+		NetworkPut: api.NetworkPut{Config: cfg, Description: rec.row.Description},
 		Name:       rec.row.Name,
 		Type:       rec.row.Type,
 		UsedBy:     u.usedBy(ctx, rec.row.Project, rec.row.Name, true),
 		Managed:    true,
-		Status:     rec.status(),
+		Status:     status,
 		Locations:  rec.names,
 	}
+}
+
+func memberStatus(state int) string {
+	switch state {
+	case db.NetworkPending:
+		return api.NetworkStatusPending
+	case db.NetworkCreated:
+		return api.NetworkStatusCreated
+	case db.NetworkErrored:
+		return api.NetworkStatusErrored
+	}
+	return api.NetworkStatusUnknown
 }
 
 // unmanaged completes a host interface's entry: used_by is [] for the
@@ -103,6 +133,16 @@ func (s *Service) List(ctx context.Context, project string) ([]api.Network, erro
 // interface (only where networks live in "default"). Unknown: 404
 // "Network not found".
 func (s *Service) Get(ctx context.Context, project, name string) (api.Network, error) {
+	return s.get(ctx, project, name, !s.clustered())
+}
+
+// GetOnMember is GET /1.0/networks/<name>?target=<this member>: with this
+// member's keys and state.
+func (s *Service) GetOnMember(ctx context.Context, project, name string) (api.Network, error) {
+	return s.get(ctx, project, name, true)
+}
+
+func (s *Service) get(ctx context.Context, project, name string, memberView bool) (api.Network, error) {
 	var out api.Network
 	var netProject string
 	var u usage
@@ -122,7 +162,7 @@ func (s *Service) Get(ctx context.Context, project, name string) (api.Network, e
 		if err != nil {
 			return err
 		}
-		out, found = s.render(ctx, rec, u), true
+		out, found = s.renderView(ctx, rec, u, memberView), true
 		return nil
 	})
 	if err != nil || found {
@@ -214,7 +254,22 @@ func (s *Service) State(ctx context.Context, project, name string) (api.NetworkS
 // project is not shown. Unmanaged or unknown: 404 "Failed loading network:
 // Network not found".
 func (s *Service) Leases(ctx context.Context, project, name string) ([]api.NetworkLease, error) {
+	leases, err := s.leases(ctx, project, name)
+	if err != nil || !s.clustered() {
+		return leases, err
+	}
+	more, err := s.o.Peers.Leases(ctx, project, name)
+	if err != nil {
+		return nil, err
+	}
+	return append(leases, more...), nil
+}
+
+// leases lists the leases of this member's part of a network (none when
+// it has no part here).
+func (s *Service) leases(ctx context.Context, project, name string) ([]api.NetworkLease, error) {
 	var n netdriver.Network
+	local := true
 	var d netdriver.Driver
 	var macs map[string]bool
 	err := s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
@@ -235,10 +290,11 @@ func (s *Service) Leases(ctx context.Context, project, name string) ([]api.Netwo
 		}
 		n = s.toDriver(rec, nil, u)
 		macs = u.instanceMACs(project, netProject, name)
+		local = !s.clustered() || (rec.hasRow && rec.local.State == db.NetworkCreated)
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || !local {
+		return []api.NetworkLease{}, err
 	}
 	all, err := d.Leases(ctx, n)
 	if err != nil {

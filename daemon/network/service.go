@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sync"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/request"
 	netdriver "github.com/lxdng/lxd/drivers/network"
@@ -28,9 +29,12 @@ type Options struct {
 	Dir string
 	// FirewallTable is this daemon's own nftables table (inet family).
 	FirewallTable string
-	MemberID      int64
-	MemberName    string // "none" when not clustered
-	Events        Publisher
+	// Self is this member's live identity: its id keys the member rows,
+	// its name ("none" when not clustered) is the leases' location.
+	Self   cluster.Self
+	Events Publisher
+	// Peers reaches the other cluster members (nil: standalone).
+	Peers Peers
 }
 
 // Service manages networks. Changes are serialised by one mutex: they are
@@ -89,7 +93,7 @@ func (s *Service) completeRecord(ctx context.Context, tx *db.Tx, row db.Network)
 	}
 	for _, m := range members {
 		rec.names = append(rec.names, m.MemberName)
-		if m.MemberID == s.o.MemberID {
+		if m.MemberID == s.o.Self.ID() {
 			rec.local, rec.hasRow = m, true
 		}
 	}
@@ -134,8 +138,8 @@ func (s *Service) toDriver(rec record, all []record, u usage) netdriver.Network 
 	n.Description = rec.row.Description
 	n.Config = rec.config()
 	n.Others = others(all, rec.row.ID)
-	n.StaticLeases = u.staticLeases(s.o.MemberID, rec.row.Project, rec.row.Name)
-	return n
+	n.StaticLeases = u.staticLeases(s.o.Self.ID(), rec.row.Project, rec.row.Name)
+	return s.withPins(n)
 }
 
 // others is the driver view of every network but the one with id skip.
@@ -156,7 +160,7 @@ func (s *Service) blank(name, typ string) netdriver.Network {
 		Config:        map[string]string{},
 		StateDir:      s.stateDir(name),
 		FirewallTable: s.o.FirewallTable,
-		Member:        s.o.MemberName,
+		Member:        s.o.Self.Name(),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/request"
 	netdriver "github.com/lxdng/lxd/drivers/network"
@@ -94,7 +95,7 @@ func newTestService(t *testing.T) (*Service, *fakeDriver, *recorder, context.Con
 	f := &fakeDriver{typ: netdriver.TypeMacvlan}
 	rec := &recorder{}
 	s := New(Options{Store: store, Drivers: map[string]netdriver.Driver{netdriver.TypeMacvlan: f}, Dir: t.TempDir(),
-		FirewallTable: "lxdng_test", MemberID: member, MemberName: "none", Events: rec})
+		FirewallTable: "lxdng_test", Self: cluster.StaticSelf(db.Member{ID: member, Name: "none"}), Events: rec})
 	return s, f, rec, ctx
 }
 
@@ -130,7 +131,7 @@ func TestCreateStoresMemberKeysApart(t *testing.T) {
 	var m db.NetworkMember
 	_ = s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		row, _ = tx.Network(ctx, "default", "mv0")
-		m, _ = tx.NetworkMember(ctx, row.ID, s.o.MemberID)
+		m, _ = tx.NetworkMember(ctx, row.ID, s.o.Self.ID())
 		return nil
 	})
 	if row.Config["parent"] != "" || m.Config["parent"] != "eth0" || row.Config["user.a"] != "1" || row.State != db.NetworkCreated {

@@ -35,6 +35,9 @@ func (s *Service) Startup(ctx context.Context) error {
 		if !rec.hasRow {
 			continue // not created on this member
 		}
+		if s.clustered() && rec.local.State != db.NetworkCreated {
+			continue // pending here (or it failed here): nothing to start
+		}
 		startErr := s.startOne(ctx, rec, all, u)
 		state, msg := db.NetworkCreated, ""
 		if startErr != nil {
@@ -51,7 +54,7 @@ func (s *Service) Startup(ctx context.Context) error {
 					return err
 				}
 			}
-			return tx.SetNetworkMemberState(ctx, rec.row.ID, s.o.MemberID, state, msg)
+			return tx.SetNetworkMemberState(ctx, rec.row.ID, s.o.Self.ID(), state, msg)
 		})
 		if err != nil {
 			return err

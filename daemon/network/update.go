@@ -8,6 +8,7 @@ import (
 	"github.com/lxdng/lxd/cluster/db"
 	netdriver "github.com/lxdng/lxd/drivers/network"
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/config"
 	"github.com/lxdng/lxd/shared/logctx"
 	"github.com/lxdng/lxd/shared/revert"
 )
@@ -78,6 +79,15 @@ func (s *Service) Update(ctx context.Context, project, name string, req UpdateRe
 	if req.Patch {
 		maps.Copy(cfg, c.rec.config())
 	}
+	if s.clustered() {
+		// The cluster-wide config changes here; member keys stay.
+		for k := range req.Put.Config {
+			if key, ok := c.driver.Keys().Lookup(k); ok && key.Scope == config.Member {
+				return api.BadRequest("Config key %q is cluster member specific", k)
+			}
+		}
+		maps.Copy(cfg, c.rec.local.Config)
+	}
 	maps.Copy(cfg, req.Put.Config)
 	old := s.toDriver(c.rec, c.all, c.use)
 	n := old
@@ -109,7 +119,7 @@ func (s *Service) applyUpdate(ctx context.Context, c current, old, n netdriver.N
 			return err
 		}
 		m := c.rec.local
-		m.NetworkID, m.MemberID, m.Config = c.rec.row.ID, s.o.MemberID, member
+		m.NetworkID, m.MemberID, m.Config = c.rec.row.ID, s.o.Self.ID(), member
 		m.State, m.Message = db.NetworkCreated, ""
 		return tx.PutNetworkMember(ctx, m)
 	})
@@ -212,7 +222,15 @@ func (s *Service) Delete(ctx context.Context, project, name string) error {
 	if c.use.inUse(c.rec.row.Project, name) {
 		return api.BadRequest("%w", errInUse)
 	}
-	if err := c.driver.Delete(ctx, s.toDriver(c.rec, c.all, c.use)); err != nil {
+	if s.clustered() {
+		// Every member's part goes (all must be online), then this one's.
+		if err := s.o.Peers.DeleteNetwork(ctx, c.rec.row.Project, name); err != nil {
+			return err
+		}
+		if err := s.deleteLocal(ctx, c); err != nil {
+			return err
+		}
+	} else if err := c.driver.Delete(ctx, s.toDriver(c.rec, c.all, c.use)); err != nil {
 		return err
 	}
 	err = s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {

@@ -31,9 +31,10 @@ type EventPublisher interface {
 }
 
 // UpdateHook is called after a profile changed, with the project the
-// profile lives in; the instance service registers one to re-apply the
-// profile to the instances using it.
-type UpdateHook func(ctx context.Context, project, name string) error
+// profile lives in and the profile as it was before; the instance service
+// registers one to re-apply the profile to the instances using it (it
+// diffs the old and new devices to hot-plug them).
+type UpdateHook func(ctx context.Context, project, name string, old api.ProfilePut) error
 
 // Options are the optional collaborators of the service.
 type Options struct {
@@ -243,27 +244,29 @@ func (s *Service) Update(ctx context.Context, project, name string, put api.Prof
 	if err := s.projects.AllowProfileUpdate(ctx, eff, name, put); err != nil {
 		return err
 	}
+	var old api.ProfilePut
 	err = s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		p, err := tx.Profile(ctx, eff, name)
 		if err != nil {
 			return api.NewStatusError(api.StatusOf(err), "Failed to retrieve profile %q: %w", name, err)
 		}
+		old = api.ProfilePut{Description: p.Description, Config: p.Config, Devices: p.Devices}
 		return tx.UpdateProfile(ctx, p.ID, put.Description, put.Config, put.Devices)
 	})
 	if err != nil {
 		return err
 	}
 	s.publish(ctx, eff, "profile-updated", URL(eff, name), nil)
-	return s.runHooks(ctx, eff, name)
+	return s.runHooks(ctx, eff, name, old)
 }
 
-func (s *Service) runHooks(ctx context.Context, project, name string) error {
+func (s *Service) runHooks(ctx context.Context, project, name string, old api.ProfilePut) error {
 	s.mu.Lock()
 	hooks := append([]UpdateHook(nil), s.hooks...)
 	s.mu.Unlock()
 	var errs []error
 	for _, h := range hooks {
-		if err := h(ctx, project, name); err != nil {
+		if err := h(ctx, project, name, old); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -176,7 +176,7 @@ func TestProfileUpdateHooksAndRestrictions(t *testing.T) {
 		t.Fatal(err)
 	}
 	var calls []string
-	s.OnUpdate(func(ctx context.Context, project, name string) error {
+	s.OnUpdate(func(ctx context.Context, project, name string, _ api.ProfilePut) error {
 		calls = append(calls, project+"/"+name)
 		return nil
 	})
@@ -188,7 +188,9 @@ func TestProfileUpdateHooksAndRestrictions(t *testing.T) {
 	if !reflect.DeepEqual(calls, []string{"r/default"}) {
 		t.Fatalf("hook calls = %v", calls)
 	}
-	s.OnUpdate(func(ctx context.Context, project, name string) error { return errors.New("apply failed") })
+	s.OnUpdate(func(ctx context.Context, project, name string, _ api.ProfilePut) error {
+		return errors.New("apply failed")
+	})
 	err = s.Update(ctx, "r", "default", api.ProfilePut{})
 	if err == nil || err.Error() != "apply failed" || api.StatusOf(err) != http.StatusInternalServerError {
 		t.Fatalf("hook error not returned: %v", err)

@@ -11,7 +11,8 @@
 // Every state change publishes LXD's lifecycle event. Errors carry LXD's
 // wording and HTTP status.
 //
-// It imports cluster/db, drivers/storage (and its rsync package),
+// It imports cluster (the live member identity, cluster.Self), cluster/db,
+// drivers/storage (and its rsync package),
 // daemon/request, shared/* and the standard library. The driver
 // implementations arrive already built, from the registry in
 // daemon/drivers.go.

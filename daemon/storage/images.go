@@ -69,9 +69,9 @@ func (s *Service) ensureImageVolume(ctx context.Context, pool, fingerprint strin
 		if img.pool, img.p, img.d, err = s.resolvePool(ctx, tx, pool); err != nil {
 			return err
 		}
-		img.row = db.StorageVolume{PoolID: img.pool.ID, PoolName: pool, MemberID: s.memberID, Project: "default",
+		img.row = db.StorageVolume{PoolID: img.pool.ID, PoolName: pool, MemberID: s.self.ID(), Project: "default",
 			Type: string(drv.VolumeTypeImage), Name: fingerprint, ContentType: string(drv.ContentTypeFS), Config: map[string]string{}}
-		_, err = tx.StorageVolume(ctx, img.pool.ID, s.memberID, "default", "image", fingerprint)
+		_, err = tx.StorageVolume(ctx, img.pool.ID, s.self.ID(), "default", "image", fingerprint)
 		exists = err == nil
 		if api.StatusOf(err) == 404 {
 			err = nil
@@ -102,7 +102,7 @@ func (s *Service) DeleteImageVolumes(ctx context.Context, fingerprint string) er
 	var imgs []volume
 	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		imgs = imgs[:0]
-		rows, err := tx.StorageVolumes(ctx, db.VolumeFilter{MemberID: s.memberID, Type: "image", Name: fingerprint})
+		rows, err := tx.StorageVolumes(ctx, db.VolumeFilter{MemberID: s.self.ID(), Type: "image", Name: fingerprint})
 		if err != nil {
 			return err
 		}

@@ -99,7 +99,7 @@ func (s *Service) newInstanceVolume(ctx context.Context, ref InstanceRef, cfg ma
 			content = drv.ContentTypeBlock
 		}
 		full := drv.ApplyVolumeDefaults(vol.p.Config, cfg, vol.d.VolumeKeys())
-		vol.row = db.StorageVolume{PoolID: vol.pool.ID, PoolName: vr.Pool, MemberID: s.memberID, Project: vr.Project,
+		vol.row = db.StorageVolume{PoolID: vol.pool.ID, PoolName: vr.Pool, MemberID: s.self.ID(), Project: vr.Project,
 			Type: vr.Type, Name: vr.Name, ContentType: string(content), Config: full}
 		vol.v = s.driverVolume(vol.p, vol.row)
 		return validateVolumeConfig(vol.d, vol.driverName(), full)

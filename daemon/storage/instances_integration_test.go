@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	drv "github.com/lxdng/lxd/drivers/storage"
 	"github.com/lxdng/lxd/drivers/storage/btrfs"
@@ -48,7 +49,7 @@ func newTestService(t *testing.T) (*Service, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Options{Store: store, MemberID: memberID, Dir: base, Drivers: map[string]func() drv.Driver{
+	s := New(Options{Store: store, Self: cluster.StaticSelf(db.Member{ID: memberID, Name: "none"}), Dir: base, Drivers: map[string]func() drv.Driver{
 		"dir": func() drv.Driver { return dir.New() }, "btrfs": func() drv.Driver { return btrfs.New() },
 	}})
 	runCtx, cancel := context.WithCancel(ctx)

@@ -25,7 +25,7 @@ func (s *Service) ListPools(ctx context.Context) ([]api.StoragePool, error) {
 			return err
 		}
 		for _, row := range rows {
-			p, err := s.renderPool(ctx, tx, row)
+			p, err := s.renderPool(ctx, tx, row, !s.clustered())
 			if err != nil {
 				return err
 			}
@@ -36,33 +36,52 @@ func (s *Service) ListPools(ctx context.Context) ([]api.StoragePool, error) {
 	return out, err
 }
 
-// GetPool returns one pool; 404 "Storage pool not found".
+// GetPool returns one pool; 404 "Storage pool not found". In a cluster
+// it is the cluster-wide view: global config and state.
 func (s *Service) GetPool(ctx context.Context, name string) (api.StoragePool, error) {
+	return s.getPool(ctx, name, !s.clustered())
+}
+
+// GetPoolOnMember is GET /1.0/storage-pools/<name>?target=<this member>:
+// the config includes this member's keys (source, size) and the status is
+// this member's.
+func (s *Service) GetPoolOnMember(ctx context.Context, name string) (api.StoragePool, error) {
+	return s.getPool(ctx, name, true)
+}
+
+func (s *Service) getPool(ctx context.Context, name string, memberView bool) (api.StoragePool, error) {
 	var out api.StoragePool
 	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		row, err := tx.StoragePool(ctx, name)
 		if err != nil {
 			return err
 		}
-		out, err = s.renderPool(ctx, tx, row)
+		out, err = s.renderPool(ctx, tx, row, memberView)
 		return err
 	})
 	return out, err
 }
 
-func (s *Service) renderPool(ctx context.Context, tx *db.Tx, row db.StoragePool) (api.StoragePool, error) {
+// renderPool is the API view of a pool; memberView adds this member's
+// keys (and, in a cluster, shows this member's status).
+func (s *Service) renderPool(ctx context.Context, tx *db.Tx, row db.StoragePool, memberView bool) (api.StoragePool, error) {
 	members, err := tx.StoragePoolMembers(ctx, row.ID)
 	if err != nil {
 		return api.StoragePool{}, err
 	}
 	cfg := copyMap(row.Config)
 	locations := []string{}
+	status := s.poolStatus(row)
 	for _, m := range members {
 		locations = append(locations, m.MemberName)
-		if m.MemberID == s.memberID {
-			for k, v := range m.Config {
-				cfg[k] = v
-			}
+		if m.MemberID != s.self.ID() || !memberView {
+			continue
+		}
+		for k, v := range m.Config {
+			cfg[k] = v
+		}
+		if s.clustered() && status != api.StoragePoolStatusUnavailable {
+			status = s.poolStatus(db.StoragePool{Name: row.Name, State: m.State})
 		}
 	}
 	usedBy, err := poolUsedBy(ctx, tx, row)
@@ -71,7 +90,7 @@ func (s *Service) renderPool(ctx context.Context, tx *db.Tx, row db.StoragePool)
 	}
 	return api.StoragePool{
 		StoragePoolPut: api.StoragePoolPut{Config: cfg, Description: row.Description},
-		Name:           row.Name, Driver: row.Driver, UsedBy: usedBy, Status: s.poolStatus(row), Locations: locations,
+		Name:           row.Name, Driver: row.Driver, UsedBy: usedBy, Status: status, Locations: locations,
 	}, nil
 }
 
@@ -146,7 +165,7 @@ func (s *Service) insertPool(ctx context.Context, req api.StoragePoolsPost, cfg 
 		if err != nil {
 			return err
 		}
-		return tx.PutStoragePoolMember(ctx, db.StoragePoolMember{PoolID: id, MemberID: s.memberID,
+		return tx.PutStoragePoolMember(ctx, db.StoragePoolMember{PoolID: id, MemberID: s.self.ID(),
 			State: db.StoragePoolPending, Config: member})
 	})
 	return id, err
@@ -154,7 +173,7 @@ func (s *Service) insertPool(ctx context.Context, req api.StoragePoolsPost, cfg 
 
 func (s *Service) setPoolCreated(ctx context.Context, id int64) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		m, err := tx.StoragePoolMember(ctx, id, s.memberID)
+		m, err := tx.StoragePoolMember(ctx, id, s.self.ID())
 		if err != nil {
 			return err
 		}
@@ -175,8 +194,19 @@ func (s *Service) deletePoolRows(ctx context.Context, id int64) {
 
 // UpdatePool applies PUT (patch=false: config replaced) or PATCH (keys
 // merged) to a pool. Like LXD, the description is always replaced, the
-// source cannot change, and bad keys are 400s naming the key.
+// source cannot change, and bad keys are 400s naming the key. In a cluster
+// it changes the global config only (member keys are refused and kept).
 func (s *Service) UpdatePool(ctx context.Context, name string, put api.StoragePoolPut, patch bool) error {
+	return s.updatePool(ctx, name, put, patch, !s.clustered())
+}
+
+// UpdatePoolOnMember is PUT/PATCH with ?target=<this member>: this
+// member's keys may be given too.
+func (s *Service) UpdatePoolOnMember(ctx context.Context, name string, put api.StoragePoolPut, patch bool) error {
+	return s.updatePool(ctx, name, put, patch, true)
+}
+
+func (s *Service) updatePool(ctx context.Context, name string, put api.StoragePoolPut, patch, memberView bool) error {
 	unlock := s.locks.lock("pool/" + name)
 	defer unlock()
 	p, d, err := s.loadPool(ctx, name)
@@ -184,6 +214,17 @@ func (s *Service) UpdatePool(ctx context.Context, name string, put api.StoragePo
 		return err
 	}
 	newCfg := copyMap(put.Config)
+	if !memberView {
+		for k := range put.Config {
+			if memberPoolKeys[k] {
+				return api.BadRequest("Config key %q is cluster member specific", k)
+			}
+		}
+		_, member := splitPoolConfig(p.Config)
+		for k, v := range member {
+			newCfg[k] = v
+		}
+	}
 	if patch {
 		newCfg = copyMap(p.Config)
 		for k, v := range put.Config {
@@ -210,7 +251,7 @@ func (s *Service) UpdatePool(ctx context.Context, name string, put api.StoragePo
 		if err := tx.UpdateStoragePool(ctx, row.ID, put.Description, global); err != nil {
 			return err
 		}
-		m, err := tx.StoragePoolMember(ctx, row.ID, s.memberID)
+		m, err := tx.StoragePoolMember(ctx, row.ID, s.self.ID())
 		if err != nil {
 			return err
 		}
@@ -272,7 +313,7 @@ func (s *Service) DeletePool(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deletePoolOnHost(ctx, name, images); err != nil {
+	if err := s.deletePoolParts(ctx, name, images); err != nil {
 		return err
 	}
 	s.deletePoolRows(ctx, row.ID)
@@ -285,6 +326,18 @@ func (s *Service) DeletePool(ctx context.Context, name string) error {
 }
 
 var errPoolInUse = api.BadRequest("The storage pool is currently in use")
+
+// deletePoolParts removes the pool from the host: every member's part in a
+// cluster (all members must be online), else this server's.
+func (s *Service) deletePoolParts(ctx context.Context, name string, images []db.StorageVolume) error {
+	if !s.clustered() {
+		return s.deletePoolOnHost(ctx, name, images)
+	}
+	if err := s.peers.DeletePool(ctx, name); err != nil {
+		return err
+	}
+	return s.deleteLocalPool(ctx, name)
+}
 
 // deletePoolOnHost removes the pool's image volumes and the pool itself.
 // A pool whose driver cannot load is removed from the database only.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lxdng/lxd/cluster"
 	"github.com/lxdng/lxd/cluster/db"
 	drv "github.com/lxdng/lxd/drivers/storage"
 	"github.com/lxdng/lxd/shared/api"
@@ -22,8 +23,10 @@ type Publisher interface {
 
 // Options is what the daemon hands the service.
 type Options struct {
-	Store    *db.Store
-	MemberID int64
+	Store *db.Store
+	// Self is this member's live identity (member-local rows are keyed by
+	// its id, which changes when the server joins a cluster).
+	Self cluster.Self
 	// Dir is LXD_DIR: pools live in Dir/storage-pools/<name>, loop files
 	// in Dir/disks.
 	Dir string
@@ -32,6 +35,8 @@ type Options struct {
 	// Unavailable are LXD's drivers this server cannot offer, with why.
 	Unavailable []drv.UnavailableDriver
 	Events      Publisher
+	// Peers reaches the other cluster members (nil: standalone).
+	Peers Peers
 	// SnapshotTaskInterval is how often scheduled snapshots and expiries
 	// are checked (LXD: every minute). Zero means one minute.
 	SnapshotTaskInterval time.Duration
@@ -40,17 +45,20 @@ type Options struct {
 // Service is the storage service. Its methods are safe for concurrent use.
 type Service struct {
 	db           *db.Store
-	memberID     int64
+	self         cluster.Self
 	poolsDir     string
 	disksDir     string
 	drivers      map[string]drv.Driver
 	unavailable  map[string]string
 	events       Publisher
+	peers        Peers
 	taskInterval time.Duration
 
 	locks  keyedLocks
 	mounts *mountCounter
-	images *imageFlights
+	// exports counts the volumes a migration source is sending.
+	exports *exportCounter
+	images  *imageFlights
 
 	mu          sync.Mutex
 	poolProblem map[string]error // pools that failed to mount at start
@@ -59,10 +67,10 @@ type Service struct {
 // New builds the service; the drivers are constructed once here.
 func New(o Options) *Service {
 	s := &Service{
-		db: o.Store, memberID: o.MemberID, events: o.Events,
+		db: o.Store, self: o.Self, events: o.Events, peers: o.Peers,
 		poolsDir: filepath.Join(o.Dir, "storage-pools"), disksDir: filepath.Join(o.Dir, "disks"),
 		drivers: map[string]drv.Driver{}, unavailable: map[string]string{},
-		taskInterval: o.SnapshotTaskInterval, mounts: newMountCounter(), images: newImageFlights(),
+		taskInterval: o.SnapshotTaskInterval, mounts: newMountCounter(), images: newImageFlights(), exports: newExportCounter(),
 		poolProblem: map[string]error{},
 	}
 	if s.taskInterval <= 0 {
@@ -102,6 +110,9 @@ func (s *Service) mountAllPools(ctx context.Context) {
 		return
 	}
 	for _, row := range pools {
+		if !s.createdHere(ctx, row) {
+			continue // pending, or not defined on this member
+		}
 		log := logctx.From(ctx).WithField("pool", row.Name)
 		p, d, err := s.loadPool(ctx, row.Name)
 		if err == nil {
@@ -117,6 +128,17 @@ func (s *Service) mountAllPools(ctx context.Context) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// createdHere reports whether this member's part of pool exists.
+func (s *Service) createdHere(ctx context.Context, row db.StoragePool) bool {
+	var member db.StoragePoolMember
+	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var err error
+		member, err = tx.StoragePoolMember(ctx, row.ID, s.self.ID())
+		return err
+	})
+	return err == nil && member.State == db.StoragePoolCreated
 }
 
 // driver returns the implementation of name, or LXD's error for a driver
@@ -156,7 +178,7 @@ func (s *Service) loadPool(ctx context.Context, name string) (drv.Pool, drv.Driv
 		if row, err = tx.StoragePool(ctx, name); err != nil {
 			return err
 		}
-		member, err = tx.StoragePoolMember(ctx, row.ID, s.memberID)
+		member, err = tx.StoragePoolMember(ctx, row.ID, s.self.ID())
 		if api.StatusOf(err) == 404 {
 			err = nil
 		}
@@ -249,6 +271,9 @@ func (s *Service) Stop(ctx context.Context) {
 		return
 	}
 	for _, row := range pools {
+		if !s.createdHere(ctx, row) {
+			continue
+		}
 		p, d, err := s.loadPool(ctx, row.Name)
 		if err == nil {
 			err = d.UnmountPool(ctx, p)

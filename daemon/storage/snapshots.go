@@ -234,6 +234,11 @@ func (s *Service) DeleteVolumeSnapshot(ctx context.Context, ref VolumeRef, name 
 func (s *Service) deleteSnapshot(ctx context.Context, vol volume, snap db.StorageVolumeSnapshot) error {
 	unlock := s.locks.lock(volumeLockKey(vol.v))
 	defer unlock()
+	return s.deleteSnapshotLocked(ctx, vol, snap)
+}
+
+// deleteSnapshotLocked deletes a snapshot with the volume lock held.
+func (s *Service) deleteSnapshotLocked(ctx context.Context, vol volume, snap db.StorageVolumeSnapshot) error {
 	if err := vol.d.DeleteSnapshot(ctx, vol.v, snap.Name); err != nil {
 		return fmt.Errorf("Failed deleting snapshot %q: %w", snap.Name, err)
 	}

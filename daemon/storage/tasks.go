@@ -57,7 +57,7 @@ func (s *Service) takeScheduledSnapshots(ctx context.Context, due func(Schedule)
 	var names []string
 	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		todo, names = todo[:0], names[:0]
-		rows, err := tx.StorageVolumes(ctx, db.VolumeFilter{MemberID: s.memberID, Type: "custom"})
+		rows, err := tx.StorageVolumes(ctx, db.VolumeFilter{MemberID: s.self.ID(), Type: "custom"})
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Service) pruneExpiredSnapshots(ctx context.Context) error {
 		}
 		for _, snap := range snaps {
 			row, err := tx.StorageVolumeByID(ctx, snap.VolumeID)
-			if err != nil || row.Type != "custom" || row.MemberID != s.memberID {
+			if err != nil || row.Type != "custom" || row.MemberID != s.self.ID() {
 				continue
 			}
 			vol, err := s.snapshotVolume(ctx, tx, row)

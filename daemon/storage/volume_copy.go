@@ -45,7 +45,7 @@ func (s *Service) CopyVolume(ctx context.Context, pool, project string, req api.
 		if target, err = s.newVolume(ctx, tx, pool, project, req); err != nil {
 			return err
 		}
-		existing, err := tx.StorageVolume(ctx, target.pool.ID, s.memberID, target.row.Project, "custom", req.Name)
+		existing, err := tx.StorageVolume(ctx, target.pool.ID, s.self.ID(), target.row.Project, "custom", req.Name)
 		if err == nil {
 			exists, target.row = true, existing
 			target.v = s.driverVolume(target.p, existing)

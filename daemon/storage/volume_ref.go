@@ -90,7 +90,7 @@ func (s *Service) resolvePool(ctx context.Context, tx *db.Tx, name string) (db.S
 	if err != nil {
 		return row, drv.Pool{}, nil, err
 	}
-	m, err := tx.StoragePoolMember(ctx, row.ID, s.memberID)
+	m, err := tx.StoragePoolMember(ctx, row.ID, s.self.ID())
 	if err != nil && api.StatusOf(err) != 404 {
 		return row, drv.Pool{}, nil, err
 	}
@@ -138,7 +138,7 @@ func (s *Service) resolveVolume(ctx context.Context, tx *db.Tx, ref VolumeRef) (
 	if err != nil {
 		return vol, err
 	}
-	if vol.row, err = tx.StorageVolume(ctx, vol.pool.ID, s.memberID, project, ref.Type, ref.Name); err != nil {
+	if vol.row, err = tx.StorageVolume(ctx, vol.pool.ID, s.self.ID(), project, ref.Type, ref.Name); err != nil {
 		return vol, err
 	}
 	vol.v = s.driverVolume(vol.p, vol.row)

@@ -191,7 +191,7 @@ func (s *Service) newVolume(ctx context.Context, tx *db.Tx, pool, project string
 		return vol, err
 	}
 	cfg := drv.ApplyVolumeDefaults(vol.p.Config, req.Config, vol.d.VolumeKeys())
-	vol.row = db.StorageVolume{PoolID: vol.pool.ID, PoolName: pool, MemberID: s.memberID, Project: owner,
+	vol.row = db.StorageVolume{PoolID: vol.pool.ID, PoolName: pool, MemberID: s.self.ID(), Project: owner,
 		Type: req.Type, Name: req.Name, Description: req.Description, ContentType: req.ContentType, Config: cfg}
 	vol.v = s.driverVolume(vol.p, vol.row)
 	if err := validateVolumeConfig(vol.d, vol.driverName(), cfg); err != nil {
@@ -350,6 +350,9 @@ func (s *Service) DeleteVolume(ctx context.Context, ref VolumeRef) error {
 	if vol.row.Type != "custom" {
 		return api.BadRequest("Storage volumes of type %q cannot be deleted with the storage API", vol.row.Type)
 	}
+	// A volume moved to another server is deleted as soon as the target
+	// has it: let the source's last rsync finish.
+	s.exports.waitIdle(ctx, volumeLockKey(vol.v), exportGrace)
 	unlock := s.locks.lock(volumeLockKey(vol.v))
 	defer unlock()
 	if err := s.checkVolumeUnused(ctx, vol); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/config"
 )
 
@@ -115,6 +116,25 @@ type Driver interface {
 type Hotplugger interface {
 	AttachDevice(ctx context.Context, r Ref, d DeviceSpec) error
 	DetachDevice(ctx context.Context, r Ref, d DeviceSpec) error
+}
+
+// NICReleaser moves NICs out of an instance's network namespace while it
+// dies: the runtime's stop hook hands the namespace over (netns is a path
+// to it, valid while the hook runs). Each NIC named Name inside goes back
+// to the daemon's namespace as HostName; one already gone is skipped. The
+// daemon uses it for hot-plugged physical NICs, which the kernel would
+// otherwise destroy (virtual parents) or return under another name.
+type NICReleaser interface {
+	ReleaseNICs(ctx context.Context, netns string, nics []NIC) error
+}
+
+// StatusReader reports only an instance's status, without the usage State
+// also reads (cgroup files, a netlink dump per instance): for requests
+// that show the status and nothing else (GET of one instance, lists
+// without recursion=2, checks before exec). A stopped or unknown instance
+// is Stopped.
+type StatusReader interface {
+	Status(ctx context.Context, r Ref) (api.StatusCode, error)
 }
 
 // LimitsUpdater applies changed limits.* keys to a running instance (the

@@ -114,4 +114,11 @@ type NIC struct {
 	// MacvlanMode is "bridge", "vepa", "private" or "passthru" (default
 	// "bridge").
 	MacvlanMode string
+	// IPv4/IPv6 are addresses with prefix ("10.0.0.2/32") configured on
+	// the interface inside (routed NICs: nothing inside hands them out).
+	IPv4, IPv6 []string
+	// IPv4Gateway/IPv6Gateway become the default routes inside, through
+	// this interface ("" for none). A gateway outside the interface's
+	// subnets (169.254.0.1 for a /32) is reached by an on-link route.
+	IPv4Gateway, IPv6Gateway string
 }

@@ -160,6 +160,25 @@ var ExtensionList = []Extension{
 	{"container_image_properties", "TestInstanceLaunch"},
 	{"container_copy_project", "TestInstanceProjects"},
 	{"proxy", "TestInstanceProxy"},
+	{"storage_api_remote_volume_handling", "TestMigrateVolume"},
+	{"storage_api_remote_volume_snapshots", "TestMigrateVolume"},
+	{"migration_progress", "TestMigrateSourceVanishes"},
+	{"container_push", "TestMigrateInstancePush"},
+	{"container_push_target", "TestMigrateInstancePush"},
+	{"cluster_internal_copy", "TestMigrateCluster"},
+	// cluster.images_minimal_replica: images copied to that many members at
+	// import, pulled by a member that needs one, deleted on every member.
+	{"clustering_image_replication", "TestClusterObjects"},
+	{"container_nic_routes", "TestNICBridged"},
+	{"container_nic_ipfilter", "TestNICBridged"},
+	{"network_counters_errors_dropped", "TestNICBridged"},
+	{"container_nic_routed", "TestNICKinds"},
+	{"container_nic_routed_gateway", "TestNICKinds"},
+	{"container_nic_routed_host_address", "TestNICKinds"},
+	{"container_nic_routed_host_table", "TestNICKinds"},
+	{"container_nic_routed_limits", "TestNICKinds"},
+	{"instance_nic_routed_neighbor_probe", "TestNICRoutedNeighborProbe"},
+	{"instance_nic_bridged_port_isolation", "TestNICPortIsolation"},
 }
 
 // Extensions returns the extension names for GET /1.0.

@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -181,6 +183,7 @@ func Run(t *testing.T, f Factory) {
 		{"ExecExitCode", testExecExitCode},
 		{"ExecStdio", testExecStdio},
 		{"ExecInteractive", testExecInteractive},
+		{"ExecSession", testExecSession},
 		{"ExecNotFound", testExecNotFound},
 		{"ExecSignal", testExecSignal},
 		{"FreezeUnfreeze", testFreeze},
@@ -195,6 +198,7 @@ func Run(t *testing.T, f Factory) {
 		{"BindMount", testBindMount},
 		{"UnixNode", testUnixNode},
 		{"Hotplug", testHotplug},
+		{"NICHotplug", testNICHotplug},
 		{"Console", testConsole},
 		{"Environment", testEnvironment},
 		{"NetworkState", testNetworkState},
@@ -286,10 +290,17 @@ func testExecInteractive(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 	}
-	write("stty size; tty\n")
+	// Field 7 of /proc/<pid>/stat is the controlling terminal (0: none):
+	// without one, ^C and job control would not work.
+	write("stty size; tty; read -r _ _ _ _ _ _ ctty _ < /proc/$$/stat; echo ctty=$ctty\n")
 	eventually(t, "the initial terminal size", func() bool { return strings.Contains(out.String(), "30 100") })
 	if !strings.Contains(out.String(), "/dev/") {
 		t.Fatalf("stdin is not a terminal: %q", out.String())
+	}
+	cttyRe := regexp.MustCompile(`ctty=([0-9]+)`) // the terminal's echo of the input has no digits there
+	eventually(t, "the controlling terminal", func() bool { return cttyRe.MatchString(out.String()) })
+	if m := cttyRe.FindStringSubmatch(out.String()); m[1] == "0" {
+		t.Fatalf("the terminal is not the controlling terminal: %q", out.String())
 	}
 	if err := p.Resize(120, 40); err != nil {
 		t.Fatal(err)
@@ -300,6 +311,35 @@ func testExecInteractive(t *testing.T, e *env) {
 	if code, err := p.Wait(ctx(t)); code != 3 || err != nil {
 		t.Fatalf("interactive exit: %d %v (output %q)", code, err, out.String())
 	}
+}
+
+// testExecSession checks a command runs outside the caller's session and
+// process group: a signal to the daemon's process group (^C where it runs
+// in a terminal) must not reach it.
+func testExecSession(t *testing.T, e *env) {
+	s := e.started(false, nil)
+	p, err := e.drv.Exec(ctx(t), s.Ref, instance.ExecReq{Command: []string{"sleep", "60"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = p.Signal(syscall.SIGKILL)
+		_, _ = p.Wait(ctx(t))
+	}()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the command name: state ppid pgrp session ...
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 4 || fields[2] == fmt.Sprint(syscall.Getpgrp()) || fields[3] == fmt.Sprint(getsid()) {
+		t.Fatalf("command shares the caller's process group or session: %q (pgrp %d, session %d)", stat, syscall.Getpgrp(), getsid())
+	}
+}
+
+func getsid() int {
+	sid, _, _ := syscall.RawSyscall(syscall.SYS_GETSID, 0, 0, 0)
+	return int(sid)
 }
 
 func testExecNotFound(t *testing.T, e *env) {

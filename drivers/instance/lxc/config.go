@@ -276,6 +276,18 @@ func renderNIC(c *lxcConfig, n instance.NIC, idx int) error {
 	if n.MTU > 0 {
 		c.set(pfx+"mtu", fmt.Sprint(n.MTU))
 	}
+	for _, a := range n.IPv4 {
+		c.set(pfx+"ipv4.address", a)
+	}
+	if n.IPv4Gateway != "" {
+		c.set(pfx+"ipv4.gateway", n.IPv4Gateway)
+	}
+	for _, a := range n.IPv6 {
+		c.set(pfx+"ipv6.address", a)
+	}
+	if n.IPv6Gateway != "" {
+		c.set(pfx+"ipv6.gateway", n.IPv6Gateway)
+	}
 	return nil
 }
 

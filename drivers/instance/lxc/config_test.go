@@ -62,6 +62,11 @@ func TestRenderConfig(t *testing.T) {
 			"lxc.net.0.hwaddr = 00:16:3e:00:00:01", "lxc.net.0.mtu = 1400", "lxc.net.0.flags = up",
 			"lxc.net.1.type = macvlan", "lxc.net.1.macvlan.mode = bridge", "lxc.net.1.link = enp1s0",
 			"lxc.cgroup.devices.allow = c 195:* rwm"}, nil, ""},
+		{"routed nic", func(s *instance.Spec) {
+			s.Devices = []instance.DeviceSpec{{Name: "eth0", NICs: []instance.NIC{{Type: "phys", Name: "eth0", HostName: "veth9",
+				IPv4: []string{"10.0.0.2/32"}, IPv4Gateway: "169.254.0.1", IPv6: []string{"fd00::2/128"}, IPv6Gateway: "fe80::1"}}}}
+		}, []string{"lxc.net.0.type = phys", "lxc.net.0.link = veth9", "lxc.net.0.ipv4.address = 10.0.0.2/32",
+			"lxc.net.0.ipv4.gateway = 169.254.0.1", "lxc.net.0.ipv6.address = fd00::2/128", "lxc.net.0.ipv6.gateway = fe80::1"}, nil, ""},
 		{"bad nic", func(s *instance.Spec) {
 			s.Devices = []instance.DeviceSpec{{Name: "e", NICs: []instance.NIC{{Type: "ipvlan", Name: "eth0"}}}}
 		}, nil, nil, "Unsupported NIC type"},

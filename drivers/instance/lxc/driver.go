@@ -46,6 +46,8 @@ var (
 	_ instance.Driver        = (*Driver)(nil)
 	_ instance.Hotplugger    = (*Driver)(nil)
 	_ instance.LimitsUpdater = (*Driver)(nil)
+	_ instance.NICReleaser   = (*Driver)(nil)
+	_ instance.StatusReader  = (*Driver)(nil)
 )
 
 // New checks the directories and learns the host's cgroup layout.

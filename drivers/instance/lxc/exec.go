@@ -3,7 +3,6 @@ package lxc
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +29,8 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // ended, for background children that inherited its stdout.
 const outputGrace = 2 * time.Second
 
-// Exec runs a command in the container through the forkexec helper.
+// Exec runs a command in the container through the forkexec helper (see
+// forkexec.go).
 func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq) (instance.Process, error) {
 	if len(req.Command) == 0 {
 		return nil, api.BadRequest("Missing command")
@@ -63,12 +63,8 @@ func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq)
 			spec.Cwd = "/root"
 		}
 	}
-	arg, err := json.Marshal(spec)
-	if err != nil {
-		return nil, err
-	}
 	p := &process{done: make(chan struct{}), code: -1}
-	cmd := d.helper(context.Background(), helperExec, string(arg))
+	cmd := d.helper(context.Background(), spec.helperArgs()...)
 	if req.Interactive {
 		err = p.wirePty(cmd, req, devpts, spec.Config)
 	} else {

@@ -1,28 +1,27 @@
 package lxc
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
+	"strconv"
 
 	lxc "github.com/lxc/go-lxc"
-	"golang.org/x/sys/unix"
 )
 
 // Helper sub-commands: the driver runs its own binary (Options.Exe) with one
 // of these as first argument.
 const (
 	helperStart   = "forkstart"   // <name> <lxcpath> <config>
-	helperExec    = "forkexec"    // <json execSpec>; fd 3 reports "pid N" then "exit N"
+	helperExec    = "forkexec"    // execSpec.helperArgs; fd 3 reports "pid N" then "exit N" (in C, forkexec.go)
 	helperConsole = "forkconsole" // <name> <lxcpath> <config>; stdio is the console
 	helperMount   = "forkmount"   // <json mountSpec>
 	helperUmount  = "forkumount"  // <name> <lxcpath> <config> <target>
 )
 
 // HelperMain runs a driver helper and exits when the process was started as
-// one (os.Args[1] is "forkstart", "forkexec", "forkconsole", "forkmount" or
-// "forkumount"); otherwise it returns at once. Every binary that creates a
+// one (os.Args[1] is "forkstart", "forkconsole", "forkmount" or
+// "forkumount"; "forkexec" never gets here: it runs before the Go runtime
+// starts); otherwise it returns at once. Every binary that creates a
 // Driver must call it first thing in main (and test binaries in TestMain),
 // before flags parsing or any goroutine: the helpers call liblxc functions
 // that fork.
@@ -35,8 +34,6 @@ func HelperMain() {
 	switch os.Args[1] {
 	case helperStart:
 		err = runForkStart(args)
-	case helperExec:
-		err = runForkExec(args)
 	case helperConsole:
 		err = runForkConsole(args)
 	case helperMount:
@@ -94,63 +91,14 @@ type execSpec struct {
 	UID, GID              int
 }
 
-// runForkExec attaches the command with liblxc. The attached process is
-// this helper's child (liblxc clones it with CLONE_PARENT), so the helper
-// reaps it and reports its status on fd 3.
-func runForkExec(args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: %s <json>", helperExec)
-	}
-	var s execSpec
-	if err := json.Unmarshal([]byte(args[0]), &s); err != nil {
-		return err
-	}
-	// The command must not inherit the report channel.
-	unix.CloseOnExec(3)
-	report := os.NewFile(3, "report")
-	pid, err := attachCommand(s)
-	if err != nil {
-		fmt.Fprintf(report, "error %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-		return err
-	}
-	fmt.Fprintf(report, "pid %d\n", pid)
-	var ws unix.WaitStatus
-	for {
-		_, err = unix.Wait4(pid, &ws, 0, nil)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("Failed to wait for %d: %w", pid, err)
-	}
-	code := ws.ExitStatus()
-	if ws.Signaled() {
-		code = 128 + int(ws.Signal())
-	}
-	_, err = fmt.Fprintf(report, "exit %d\n", code)
-	return err
-}
-
-// attachCommand starts the command of s in the container and returns its
-// pid.
-func attachCommand(s execSpec) (int, error) {
-	c, err := loadContainer(s.Name, s.LxcPath, s.Config)
-	if err != nil {
-		return 0, err
-	}
-	opts := lxc.DefaultAttachOptions
-	opts.ClearEnv = true
-	opts.Env = s.Env
-	opts.Cwd = s.Cwd
-	opts.UID, opts.GID = s.UID, s.GID
-	opts.StdinFd, opts.StdoutFd, opts.StderrFd = 0, 1, 2
-	pid, err := c.RunCommandNoWait(s.Command, opts)
-	c.Release()
-	if err != nil {
-		return 0, fmt.Errorf("Failed to attach to the instance: %w", err)
-	}
-	return pid, nil
+// helperArgs are the arguments of the forkexec helper for s: name,
+// lxcpath, config, cwd, uid, gid, the number of environment entries, the
+// entries, then the command.
+func (s execSpec) helperArgs() []string {
+	args := []string{helperExec, s.Name, s.LxcPath, s.Config, s.Cwd, strconv.Itoa(s.UID), strconv.Itoa(s.GID),
+		strconv.Itoa(len(s.Env))}
+	args = append(args, s.Env...)
+	return append(args, s.Command...)
 }
 
 // runForkConsole proxies the container console to the helper's stdio until

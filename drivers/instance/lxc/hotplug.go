@@ -18,13 +18,16 @@ import (
 	"github.com/lxdng/lxd/shared/logctx"
 )
 
-// AttachDevice adds the mounts, device nodes and cgroup rules of dev to a
-// running container, through the forkmount helper (see runForkMount). Only
-// bind mounts (FSType "") and device nodes can be hot-plugged; NICs cannot
-// yet.
+// AttachDevice adds the mounts, device nodes, cgroup rules and NICs of dev
+// to a running container: mounts through the forkmount helper (see
+// runForkMount), NICs by moving the prepared host interface (type "phys")
+// into the container's network namespace (see attachNIC). Only bind mounts
+// (FSType "") can be hot-plugged.
 func (d *Driver) AttachDevice(ctx context.Context, r instance.Ref, dev instance.DeviceSpec) error {
-	if len(dev.NICs) > 0 {
-		return api.BadRequest("Hot-plugging network interfaces is not supported by the lxc driver")
+	for _, n := range dev.NICs {
+		if err := checkHotplugNIC(dev.Name, n); err != nil {
+			return err
+		}
 	}
 	for _, m := range dev.Mounts {
 		if m.FSType != "" {
@@ -65,7 +68,10 @@ func (d *Driver) AttachDevice(ctx context.Context, r instance.Ref, dev instance.
 	if err := d.attachNodes(ctx, r, p, initPid, set, dev); err != nil {
 		return err
 	}
-	return d.applyCgroupRules(r, set, dev.CgroupRules)
+	if err := d.applyCgroupRules(r, set, dev.CgroupRules); err != nil {
+		return err
+	}
+	return attachNICs(ctx, initPid, dev)
 }
 
 // attachNodes makes the host copies of dev's device nodes and binds them in.
@@ -86,9 +92,21 @@ func (d *Driver) attachNodes(ctx context.Context, r instance.Ref, p paths, initP
 
 // DetachDevice removes what AttachDevice added (or what Start set up for
 // the device): its mounts and nodes are unmounted inside, its host node
-// copies removed, its allow rules revoked.
+// copies removed, its allow rules revoked, its NICs moved back to the host
+// under their HostName.
 func (d *Driver) DetachDevice(ctx context.Context, r instance.Ref, dev instance.DeviceSpec) error {
-	if err := d.requireRunning(r); err != nil {
+	var initPid int
+	err := d.withContainer(r, func(c *lxc.Container) error {
+		if status(c) != api.Running {
+			return api.BadRequest("%w", instance.ErrNotRunning)
+		}
+		initPid = c.InitPid()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := detachNICs(ctx, initPid, dev); err != nil {
 		return err
 	}
 	p := d.paths(r)

@@ -21,6 +21,11 @@ func (d *Driver) status(r instance.Ref) (api.StatusCode, error) {
 	return st, err
 }
 
+// Status reads the status over the container's command socket.
+func (d *Driver) Status(ctx context.Context, r instance.Ref) (api.StatusCode, error) {
+	return d.status(r)
+}
+
 // State reads status and init pid over the container's command socket,
 // usage from its cgroup files and network state through netlink in its
 // network namespace. Nothing forks.

@@ -20,13 +20,17 @@
 //
 // Per kind:
 //   - bridged: veth pair; host end (host_name or veth<8hex>) joined to the
-//     parent bridge; security.mac_filtering / ipv4_filtering /
-//     ipv6_filtering become a chain in the daemon's `table bridge <table>`
-//     matching the host end; ipv4.routes/ipv6.routes are host routes.
+//     parent bridge (an isolated port with security.port_isolation);
+//     security.mac_filtering / ipv4_filtering / ipv6_filtering become a
+//     chain in the daemon's `table bridge <table>` matching the host end;
+//     ipv4.routes/ipv6.routes are on-link host routes to the bridge (as
+//     LXD 5.0.2). Update applies LXD's in-place keys (filtering, limits,
+//     routes, static addresses) to a running NIC.
 //   - p2p: veth pair, host end up and unattached; routes via the host end.
 //   - routed: veth pair; host end carries 169.254.0.1/32 and fe80::1/64,
 //     /32 and /128 routes to the instance addresses (also in host_table when
-//     set), proxy ARP/NDP entries on parent when set.
+//     set), proxy ARP/NDP entries on parent when set; with a parent, its
+//     IPv4 addresses are first probed there (ARP, ipv4.neighbor_probe).
 //   - macvlan: a macvlan (mode bridge) on parent; vlan is refused (this
 //     kernel has no 802.1Q).
 //   - physical: parent itself is handed over; its MTU and MAC are recorded
@@ -38,6 +42,6 @@
 // ingress hook of the host end in `table netdev <table>` (this kernel has no
 // tc police action). limits.max sets both.
 //
-// It imports drivers/network, drivers/internal/{iproute,nft}, shared/* and
-// the standard library.
+// It imports drivers/network, drivers/internal/{iproute,nft}, shared/*,
+// golang.org/x/sys/unix (ARP probes) and the standard library.
 package nic

@@ -69,6 +69,7 @@ var schemas = map[string]config.Schema{
 		"security.mac_filtering":  {Type: config.Bool, Default: "false", Validate: config.IsBool, Help: "Prevent the instance from spoofing another instance's MAC address"},
 		"security.ipv4_filtering": {Type: config.Bool, Default: "false", Validate: config.IsBool, Help: "Prevent the instance from spoofing another instance's IPv4 address (enables mac_filtering)"},
 		"security.ipv6_filtering": {Type: config.Bool, Default: "false", Validate: config.IsBool, Help: "Prevent the instance from spoofing another instance's IPv6 address (enables mac_filtering)"},
+		"security.port_isolation": {Type: config.Bool, Default: "false", Validate: config.IsBool, Help: "Prevent the NIC from communicating with other NICs in the network that have port isolation enabled"},
 		"vlan":                    {Validate: vlanOrNone, Help: "The VLAN ID to use for non-tagged traffic (or none)"},
 		"vlan.tagged":             {Validate: config.IsList(network.IsVLAN), Help: "Comma-delimited list of VLAN IDs to join for tagged traffic"},
 	}),

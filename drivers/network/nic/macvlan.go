@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/lxdng/lxd/drivers/internal/iproute"
 	"github.com/lxdng/lxd/shared/api"
@@ -94,12 +96,20 @@ func PreparePhysical(ctx context.Context, o Opts) (Result, error) {
 	return res, nil
 }
 
-// RestorePhysical puts back the parent's MTU and MAC once liblxc has
-// returned it to the host.
+// RestorePhysical puts back the parent's MTU and MAC once it is back on
+// the host: liblxc returns the NICs it moved in at start under their
+// name; a hot-plugged one comes back from the dying namespace by the
+// kernel, under its name inside (or devN), a moment later: it is found by
+// its MAC and renamed.
 func RestorePhysical(ctx context.Context, o Opts) error {
 	parent := o.Config["parent"]
 	if !iproute.LinkExists(parent) {
-		return nil
+		if err := findReturnedPhysical(ctx, o); err != nil {
+			return err
+		}
+		if !iproute.LinkExists(parent) {
+			return nil
+		}
 	}
 	l, err := iproute.GetLink(ctx, parent)
 	if err != nil {
@@ -116,4 +126,59 @@ func RestorePhysical(ctx context.Context, o Opts) error {
 		}
 	}
 	return nil
+}
+
+// findReturnedPhysical waits (up to 3s) for the parent of a physical NIC
+// to come back from an instance's namespace under another name, and
+// renames it to parent.
+func findReturnedPhysical(ctx context.Context, o Opts) error {
+	parent := o.Config["parent"]
+	macs := map[string]bool{}
+	for _, m := range []string{o.Config["hwaddr"], o.Volatile["last_state.hwaddr"]} {
+		if m != "" {
+			macs[strings.ToLower(m)] = true
+		}
+	}
+	if len(macs) == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		links, err := iproute.Links(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range links {
+			if !macs[strings.ToLower(l.Address)] || l.Kind() == "bridge" || !returnedName(l.Name, o.Config["name"]) {
+				continue
+			}
+			if err := iproute.SetDown(ctx, l.Name); err != nil {
+				return err
+			}
+			return iproute.Rename(ctx, l.Name, parent)
+		}
+		if iproute.LinkExists(parent) || time.Now().After(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// returnedName reports whether a host interface could be a NIC the kernel
+// returned from a dead namespace: it keeps its name inside when free on
+// the host, else gets devN.
+func returnedName(name, inside string) bool {
+	if inside != "" && name == inside {
+		return true
+	}
+	n, ok := strings.CutPrefix(name, "dev")
+	if !ok || n == "" {
+		return false
+	}
+	_, err := strconv.Atoi(n)
+	return err == nil
 }

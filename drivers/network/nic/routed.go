@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/lxdng/lxd/drivers/internal/iproute"
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/config"
 	"github.com/lxdng/lxd/shared/logctx"
 	"github.com/lxdng/lxd/shared/revert"
 )
@@ -25,6 +27,9 @@ func CreateRouted(ctx context.Context, o Opts) (Result, error) {
 	parent := o.Config["parent"]
 	if parent != "" && !iproute.LinkExists(parent) {
 		return Result{}, api.BadRequest("Parent device %q not found", parent)
+	}
+	if err := probeParent(ctx, o); err != nil {
+		return Result{}, err
 	}
 	rev := revert.New()
 	defer rev.Fail()
@@ -150,4 +155,24 @@ func RemoveRouted(ctx context.Context, o Opts) error {
 	}
 	errs = append(errs, removeLimits(ctx, o.FirewallTable, host), iproute.DeleteLink(ctx, host))
 	return errors.Join(errs...)
+}
+
+// probeParent refuses IPv4 addresses something on the parent network
+// already answers for (ipv4.neighbor_probe, on by default). IPv6 addresses
+// are not probed.
+func probeParent(ctx context.Context, o Opts) error {
+	parent := o.Config["parent"]
+	if parent == "" || !config.ParseBool(schemas[Routed].Get(o.Config, "ipv4.neighbor_probe")) {
+		return nil
+	}
+	for _, a := range splitList(o.Config["ipv4.address"]) {
+		inUse, err := ipv4InUse(ctx, parent, net.ParseIP(a))
+		if err != nil {
+			return fmt.Errorf("Failed probing parent network %q for %s: %w", parent, a, err)
+		}
+		if inUse {
+			return api.BadRequest("IP address %q in use on parent network %q", a, parent)
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxdng/lxd/drivers/internal/iproute"
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/config"
 	"github.com/lxdng/lxd/shared/revert"
 )
 
@@ -81,6 +82,13 @@ func CreateBridged(ctx context.Context, o Opts) (Result, error) {
 	if err := iproute.SetMaster(ctx, res.HostName, parent); err != nil {
 		return Result{}, fmt.Errorf("Failed attaching %q to bridge %q: %w", res.HostName, parent, err)
 	}
+	if config.ParseBool(o.Config["security.port_isolation"]) {
+		// Isolated ports of a bridge only talk to non-isolated ones
+		// (the host, uplinks).
+		if _, err := iproute.IP(ctx, "link", "set", "dev", res.HostName, "type", "bridge_slave", "isolated", "on"); err != nil {
+			return Result{}, fmt.Errorf("Failed isolating bridge port %q: %w", res.HostName, err)
+		}
+	}
 	rev.Add(func() { removeFilter(context.Background(), o.FirewallTable, res.HostName) })
 	if err := applyFilter(ctx, o, res); err != nil {
 		return Result{}, err
@@ -88,11 +96,11 @@ func CreateBridged(ctx context.Context, o Opts) (Result, error) {
 	if err := applyLimits(ctx, o, res.HostName, rev); err != nil {
 		return Result{}, err
 	}
-	via := o.Config["ipv4.address"]
-	if err := addRoutes(ctx, o.Config["ipv4.routes"], parent, via, ""); err != nil {
+	// LXD 5.0.2 routes them on-link to the bridge (no gateway).
+	if err := addRoutes(ctx, o.Config["ipv4.routes"], parent, "", ""); err != nil {
 		return Result{}, err
 	}
-	if err := addRoutes(ctx, o.Config["ipv6.routes"], parent, o.Config["ipv6.address"], ""); err != nil {
+	if err := addRoutes(ctx, o.Config["ipv6.routes"], parent, "", ""); err != nil {
 		return Result{}, err
 	}
 	rev.Success()
