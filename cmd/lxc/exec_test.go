@@ -81,6 +81,11 @@ var upgrader = websocket.Upgrader{}
 
 func (f *fakeExecServer) websocket(w http.ResponseWriter, r *http.Request) {
 	fd := strings.TrimPrefix(r.URL.Query().Get("secret"), "secret-")
+	// Record the order before answering: the client dials the next stream
+	// as soon as this one's upgrade is answered.
+	f.mu.Lock()
+	f.order = append(f.order, fd)
+	f.mu.Unlock()
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		f.t.Error(err)
@@ -88,9 +93,8 @@ func (f *fakeExecServer) websocket(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.order = append(f.order, fd)
 	f.conns[fd] = conn
-	if len(f.order) == len(f.want) {
+	if len(f.conns) == len(f.want) {
 		close(f.ready)
 	}
 }
