@@ -115,8 +115,8 @@ func (a *app) launch(args []string, f *createFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := a.waitOperation(c, op, ""); err != nil {
-		return fmt.Errorf("%w\nTry `lxc info --show-log %s:%s` for more info", err, ref.remote, ref.name)
+	if err := a.waitStateChange(c, op, ref.remote+":"+ref.name); err != nil {
+		return err
 	}
 	if f.console != "" {
 		return a.console(c, ref.name, f.console)
