@@ -282,17 +282,8 @@ func trustRevokeTokenCommand(a *app) *cobra.Command {
 	}
 }
 
-// trustFingerprintArg splits "[<remote>:]<fingerprint>".
-func (a *app) trustFingerprintArg(arg string) (string, string, error) {
-	remote, fp, err := a.parseRemote(arg)
-	if err != nil {
-		return "", "", err
-	}
-	if fp == "" {
-		return "", "", errors.New("Missing certificate fingerprint")
-	}
-	return remote, fp, nil
-}
+// missingFingerprint is LXD's error for "[<remote>:]" without a fingerprint.
+const missingFingerprint = "Missing certificate fingerprint"
 
 func trustRemoveCommand(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -300,15 +291,11 @@ func trustRemoveCommand(a *app) *cobra.Command {
 		Aliases: []string{"rm"},
 		Short:   "Remove trusted client",
 		RunE: withArgCount(1, 1, func(args []string) error {
-			remote, fp, err := a.trustFingerprintArg(args[0])
+			r, err := a.resourceArg(args[0], missingFingerprint)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			return c.DeleteCertificate(a.ctx, fp)
+			return r.c.DeleteCertificate(a.ctx, r.name)
 		}),
 	}
 }
@@ -318,15 +305,11 @@ func trustShowCommand(a *app) *cobra.Command {
 		Use:   "show [<remote>:]<fingerprint>",
 		Short: "Show trust configurations",
 		RunE: withArgCount(1, 1, func(args []string) error {
-			remote, fp, err := a.trustFingerprintArg(args[0])
+			r, err := a.resourceArg(args[0], missingFingerprint)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			cert, _, err := c.GetCertificate(a.ctx, fp)
+			cert, _, err := r.c.GetCertificate(a.ctx, r.name)
 			if err != nil {
 				return err
 			}
@@ -345,11 +328,7 @@ func trustEditCommand(a *app) *cobra.Command {
 		Use:   "edit [<remote>:]<fingerprint>",
 		Short: "Edit trust configurations as YAML",
 		RunE: withArgCount(1, 1, func(args []string) error {
-			remote, fp, err := a.trustFingerprintArg(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
+			r, err := a.resourceArg(args[0], missingFingerprint)
 			if err != nil {
 				return err
 			}
@@ -358,12 +337,12 @@ func trustEditCommand(a *app) *cobra.Command {
 				header:       trustEditHeader,
 				getWhenPiped: true,
 				get: func() (any, string, error) {
-					got, etag, err := c.GetCertificate(a.ctx, fp)
+					got, etag, err := r.c.GetCertificate(a.ctx, r.name)
 					cert = got
 					return got, etag, err
 				},
 				put: func(put api.CertificatePut, etag string) error {
-					return c.UpdateCertificate(a.ctx, cert.Fingerprint, put, etag)
+					return r.c.UpdateCertificate(a.ctx, cert.Fingerprint, put, etag)
 				},
 			})
 		}),
