@@ -148,45 +148,36 @@ func imageEditCommand(a *app) *cobra.Command {
 }
 
 func imageShowCommand(a *app) *cobra.Command {
-	var vm bool
-	cmd := &cobra.Command{
-		Use:   "show [<remote>:]<image>",
-		Short: "Show image properties",
-		RunE: withArgCount(1, 1, func(args []string) error {
-			r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
-			if err != nil {
-				return err
-			}
-			img, _, err := r.c.GetImage(a.ctx, fp)
-			if err != nil {
-				return err
-			}
-			put := img.Writable()
-			return printYAML(a.stdout, &put)
-		}),
-	}
-	cmd.Flags().BoolVar(&vm, "vm", false, "Query virtual machine images")
-	return cmd
+	cmd := &cobra.Command{Use: "show [<remote>:]<image>", Short: "Show image properties"}
+	return a.imageReadCommand(cmd, func(img *api.Image) error {
+		put := img.Writable()
+		return printYAML(a.stdout, &put)
+	})
 }
 
 func imageInfoCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "info [<remote>:]<image>", Short: "Show useful information about images"}
+	return a.imageReadCommand(cmd, func(img *api.Image) error {
+		writeImageInfo(a.stdout, img)
+		return nil
+	})
+}
+
+// imageReadCommand fills cmd into a command that prints one image (show,
+// info): its argument names the image, --vm looks among VM images.
+func (a *app) imageReadCommand(cmd *cobra.Command, render func(*api.Image) error) *cobra.Command {
 	var vm bool
-	cmd := &cobra.Command{
-		Use:   "info [<remote>:]<image>",
-		Short: "Show useful information about images",
-		RunE: withArgCount(1, 1, func(args []string) error {
-			r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
-			if err != nil {
-				return err
-			}
-			img, _, err := r.c.GetImage(a.ctx, fp)
-			if err != nil {
-				return err
-			}
-			writeImageInfo(a.stdout, img)
-			return nil
-		}),
-	}
+	cmd.RunE = withArgCount(1, 1, func(args []string) error {
+		r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
+		if err != nil {
+			return err
+		}
+		img, _, err := r.c.GetImage(a.ctx, fp)
+		if err != nil {
+			return err
+		}
+		return render(img)
+	})
 	cmd.Flags().BoolVar(&vm, "vm", false, "Query virtual machine images")
 	return cmd
 }
