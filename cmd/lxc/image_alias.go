@@ -61,16 +61,9 @@ func imageAliasListCommand(a *app) *cobra.Command {
 
 Filters may be part of the image hash or part of the image alias name.`,
 		RunE: withArgCount(0, -1, func(args []string) error {
-			remote, filters := a.conf.DefaultRemote, args
-			if len(args) > 0 && strings.Contains(args[0], ":") {
-				r, name, err := a.parseRemote(args[0])
-				if err != nil {
-					return err
-				}
-				remote, filters = r, args[1:]
-				if name != "" {
-					filters = append([]string{name}, filters...)
-				}
+			remote, filters, err := a.imageFilterArgs(args)
+			if err != nil {
+				return err
 			}
 			c, err := a.connect(remote)
 			if err != nil {

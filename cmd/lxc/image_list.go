@@ -146,16 +146,9 @@ Column shorthand chars:
     u - Upload date
     t - Type`,
 		RunE: withArgCount(0, -1, func(args []string) error {
-			remote, filters := a.conf.DefaultRemote, args
-			if len(args) > 0 && strings.Contains(args[0], ":") {
-				r, name, err := a.parseRemote(args[0])
-				if err != nil {
-					return err
-				}
-				remote, filters = r, args[1:]
-				if name != "" {
-					filters = append([]string{name}, filters...)
-				}
+			remote, filters, err := a.imageFilterArgs(args)
+			if err != nil {
+				return err
 			}
 			cols, err := parseColumnFlag(columns, func(r rune) (imageColumn, bool) {
 				c, ok := imageColumnTable[r]
@@ -203,4 +196,22 @@ func imageRows(all []api.Image, cols []imageColumn, filters []string) ([]string,
 		header[i] = col.name
 	}
 	return header, rows, images
+}
+
+// imageFilterArgs splits the "[<remote>:] [<filters>...]" arguments of the
+// image and alias lists: the first argument names a remote when it has a
+// colon, and what follows the colon is a filter too.
+func (a *app) imageFilterArgs(args []string) (string, []string, error) {
+	if len(args) == 0 || !strings.Contains(args[0], ":") {
+		return a.conf.DefaultRemote, args, nil
+	}
+	remote, name, err := a.parseRemote(args[0])
+	if err != nil {
+		return "", nil, err
+	}
+	filters := args[1:]
+	if name != "" {
+		filters = append([]string{name}, filters...)
+	}
+	return remote, filters, nil
 }
