@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,14 +68,8 @@ func yesNo(b bool) string {
 	return "NO"
 }
 
-// operationArg splits "[<remote>:]<operation>".
-func (a *app) operationArg(arg string) (string, string, error) {
-	remote, id, err := a.parseRemote(arg)
-	if err == nil && id == "" {
-		err = fmt.Errorf("Missing operation ID")
-	}
-	return remote, id, err
-}
+// missingOperation is LXD's error for "[<remote>:]" without an operation.
+const missingOperation = "Missing operation ID"
 
 func operationShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -85,15 +78,11 @@ func operationShowCommand(a *app) *cobra.Command {
 		Example: `  lxc operation show 344a79e4-d88a-45bf-9c39-c72c26f6ab8a
       Show details on that operation UUID`,
 		RunE: withArgCount(1, 1, func(args []string) error {
-			remote, id, err := a.operationArg(args[0])
+			r, err := a.resourceArg(args[0], missingOperation)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			op, err := c.OperationByID(a.ctx, id)
+			op, err := r.c.OperationByID(a.ctx, r.name)
 			if err != nil {
 				return err
 			}
@@ -108,16 +97,12 @@ func operationDeleteCommand(a *app) *cobra.Command {
 		Aliases: []string{"cancel", "rm"},
 		Short:   "Delete a background operation (will attempt to cancel)",
 		RunE: withArgCount(1, 1, func(args []string) error {
-			remote, id, err := a.operationArg(args[0])
+			r, err := a.resourceArg(args[0], missingOperation)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			_, _, err = c.Query(a.ctx, "DELETE", "/1.0/operations/"+id, nil, "")
-			return a.reportDone(err, "Operation %s deleted\n", id)
+			_, _, err = r.c.Query(a.ctx, "DELETE", "/1.0/operations/"+r.name, nil, "")
+			return a.reportDone(err, "Operation %s deleted\n", r.name)
 		}),
 	}
 }
