@@ -118,15 +118,7 @@ func templateRequest(a *app, c *client.Client, method, inst, tpl string, body io
 	if method == http.MethodPost {
 		headers.Set("Content-Type", "application/octet-stream")
 	}
-	resp, err := c.Raw(a.ctx, method, templateURL(inst, tpl), body, headers)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, responseError(resp)
-	}
-	return io.ReadAll(resp.Body)
+	return rawRequest(a, c, method, templateURL(inst, tpl), body, headers)
 }
 
 func templateSubcommand(a *app, use, short string, aliases []string, run func(c *client.Client, inst, tpl string) error) *cobra.Command {

@@ -49,15 +49,7 @@ as well as retrieve past log entries from it.`,
 
 // consoleLog prints GET /1.0/instances/<name>/console.
 func (a *app) consoleLog(c *client.Client, name string) error {
-	resp, err := c.Raw(a.ctx, http.MethodGet, instanceURL(name)+"/console", nil, nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return responseError(resp)
-	}
-	data, err := io.ReadAll(resp.Body)
+	data, err := rawRequest(a, c, http.MethodGet, instanceURL(name)+"/console", nil, nil)
 	if err != nil {
 		return err
 	}
