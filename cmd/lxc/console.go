@@ -87,17 +87,14 @@ func (a *app) console(c *client.Client, name, consoleType string) error {
 	go func() {
 		_, _ = io.Copy(&binaryWriter{conn: s.conns["0"], s: s}, &detachReader{r: a.stdin, detached: detached})
 	}()
-	go recvStream(s.conns["0"], a.stdout)
+	go client.ReceiveStream(s.conns["0"], a.stdout)
 	waited := make(chan error, 1)
 	go func() { waited <- op.Wait(ctx) }()
 	select {
 	case <-detached:
 		// Like LXD: a close frame on the control socket ends the console
 		// operation.
-		s.control.mu.Lock()
-		_ = s.control.conn.WriteMessage(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
-		s.control.mu.Unlock()
+		_ = s.control.End()
 	case <-waited:
 	}
 	close(done)

@@ -45,8 +45,8 @@
 //	list_columns.go    the column spec ("ns46tS...", key columns) and cell formatting
 //	instance_info.go   `lxc info <instance>`; instance_config.go the instance forms of config get/set/...
 //	config_device.go   config device (+ override); config_metadata.go config metadata/template ...
-//	exec.go            exec (request, modes, exit codes); exec_stream.go LXD's websocket framing
-//	                   (binary data, empty text frame = EOF, control JSON, signal forwarding)
+//	exec.go            exec (request, modes, exit codes); exec_stream.go the operation's websockets
+//	                   and signal forwarding (framing: client.SendStream/ReceiveStream/ExecControl)
 //	console.go         console (raw terminal, ctrl+a q) and --show-log; term.go raw mode and sizes
 //	file.go, file_api.go  file push/pull/delete/edit with LXD's X-LXD-* headers and path forms
 //	snapshot.go        snapshot/restore; copy.go copy (local and pull migration); move.go move/rename;

@@ -165,7 +165,7 @@ func (a *app) runExec(c *client.Client, name string, req api.InstanceExecPost, s
 	done := make(chan struct{})
 	defer close(done)
 	go a.forwardSignals(s.control, done, func() (int, int) { return terminalSize(a.stdout) })
-	go sendStream(s.conns["0"], s.locks["0"], stdin)
+	go client.SendStream(s.conns["0"], s.locks["0"], stdin)
 	var output sync.WaitGroup
 	outputs := map[string]io.Writer{"1": a.stdout, "2": a.stderr}
 	if req.Interactive {
@@ -175,7 +175,7 @@ func (a *app) runExec(c *client.Client, name string, req api.InstanceExecPost, s
 		output.Add(1)
 		go func() {
 			defer output.Done()
-			recvStream(s.conns[fd], w)
+			client.ReceiveStream(s.conns[fd], w)
 			if req.Interactive {
 				// The server ends the command's operation once the
 				// terminal's websocket is gone: hang up after its end

@@ -273,7 +273,7 @@ func TestControlMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	ctl := &controlChannel{conn: conn}
+	ctl := client.NewExecControl(conn)
 	next := func() string {
 		select {
 		case f := <-frames:
@@ -283,13 +283,13 @@ func TestControlMessages(t *testing.T) {
 			return ""
 		}
 	}
-	if err := ctl.resize(100, 30); err != nil {
+	if err := ctl.Resize(100, 30); err != nil {
 		t.Fatal(err)
 	}
 	if got := next(); got != `1 {"command":"window-resize","args":{"height":"30","width":"100"},"signal":0}` {
 		t.Errorf("resize frame %s", got)
 	}
-	if err := ctl.signal(syscall.SIGTERM); err != nil {
+	if err := ctl.Signal(int(syscall.SIGTERM)); err != nil {
 		t.Fatal(err)
 	}
 	if got := next(); got != `1 {"command":"signal","args":null,"signal":15}` {
