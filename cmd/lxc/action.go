@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -211,11 +212,36 @@ func (a *app) doAction(action, arg string, f *actionFlags) error {
 		// Show the console until the instance is down.
 		go func() { _ = a.console(c, name, f.console) }()
 	}
-	if err := a.waitOperation(c, op, ""); err != nil {
-		return fmt.Errorf("%w\nTry `lxc info --show-log %s` for more info", err, arg)
+	if err := a.waitStateChange(c, op, arg); err != nil {
+		return err
 	}
 	if f.console != "" && action != "stop" {
 		return a.console(c, name, f.console)
+	}
+	return nil
+}
+
+// waitStateChange waits for a start/stop/... operation the way LXD's client
+// does: it subscribes to events, then reloads the operation. An operation
+// that has already failed by then reports its bare error; one that fails
+// later adds the hint to read the instance log (name as the user wrote it).
+func (a *app) waitStateChange(c *client.Client, op *client.Operation, name string) error {
+	if op == nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	defer cancel()
+	if _, err := c.GetEvents(ctx, false, "operation"); err != nil {
+		return err
+	}
+	if err := op.Refresh(a.ctx); err != nil {
+		return err
+	}
+	if op.StatusCode.IsFinal() {
+		return op.Wait(a.ctx)
+	}
+	if err := a.waitOperation(c, op, ""); err != nil {
+		return fmt.Errorf("%w\nTry `lxc info --show-log %s` for more info", err, name)
 	}
 	return nil
 }

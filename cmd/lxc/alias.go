@@ -26,16 +26,13 @@ func aliasAddCommand(a *app) *cobra.Command {
 		Short: "Add new aliases",
 		Example: `  lxc alias add list "list -c ns46S"
       Overwrite the "list" command to pass -c ns46S.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			if _, ok := a.conf.Aliases[args[0]]; ok {
 				return fmt.Errorf("Alias %s already exists", args[0])
 			}
 			a.conf.Aliases[args[0]] = args[1]
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 
@@ -45,19 +42,16 @@ func aliasListCommand(a *app) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List aliases",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 0); exit {
-				return err
-			}
+		RunE: withArgCount(0, 0, func(args []string) error {
 			rows := [][]string{}
 			for k, v := range a.conf.Aliases {
 				rows = append(rows, []string{k, v})
 			}
 			sortRows(rows)
 			return renderTable(a.stdout, format, []string{"ALIAS", "TARGET"}, rows, a.conf.Aliases)
-		},
+		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -68,16 +62,13 @@ func aliasRemoveCommand(a *app) *cobra.Command {
 		Short:   "Remove aliases",
 		Example: `  lxc alias remove my-list
       Remove the "my-list" alias.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			if _, ok := a.conf.Aliases[args[0]]; !ok {
 				return fmt.Errorf("Alias %s doesn't exist", args[0])
 			}
 			delete(a.conf.Aliases, args[0])
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 
@@ -88,10 +79,7 @@ func aliasRenameCommand(a *app) *cobra.Command {
 		Short:   "Rename aliases",
 		Example: `  lxc alias rename list my-list
       Rename existing alias "list" to "my-list".`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			target, ok := a.conf.Aliases[args[0]]
 			if !ok {
 				return fmt.Errorf("Alias %s doesn't exist", args[0])
@@ -102,7 +90,7 @@ func aliasRenameCommand(a *app) *cobra.Command {
 			a.conf.Aliases[args[1]] = target
 			delete(a.conf.Aliases, args[0])
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 

@@ -146,6 +146,17 @@ func checkArgs(cmd *cobra.Command, args []string, min, max int) (bool, error) {
 	return true, fmt.Errorf("Invalid number of arguments")
 }
 
+// withArgCount is a RunE that checks the argument count (checkArgs)
+// before run: min and max as in checkArgs, max < 0 for no limit.
+func withArgCount(min, max int, run func(args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if exit, err := checkArgs(cmd, args, min, max); exit {
+			return err
+		}
+		return run(args)
+	}
+}
+
 // debugf logs client-side debug messages with --debug, in the logrus text
 // format LXD's client uses on stderr.
 func (a *app) debugf(format string, args ...any) {
@@ -159,4 +170,22 @@ func (a *app) debugf(format string, args ...any) {
 		a.log.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true, TimestampFormat: time.RFC3339})
 	}
 	a.log.Debugf(format, args...)
+}
+
+// reportDone ends a command that changed something: unless it failed or
+// --quiet is set, the success message is printed. It returns err.
+func (a *app) reportDone(err error, format string, args ...any) error {
+	if err == nil && !a.flags.quiet {
+		fmt.Fprintf(a.stdout, format, args...)
+	}
+	return err
+}
+
+// reportCreated ends a create that may be pending on one cluster member
+// (--target) until the others have it too.
+func (a *app) reportCreated(err error, kind, name, target string) error {
+	if target != "" {
+		return a.reportDone(err, "%s %s pending on member %s\n", kind, name, target)
+	}
+	return a.reportDone(err, "%s %s created\n", kind, name)
 }

@@ -188,3 +188,29 @@ func TestExpandAlias(t *testing.T) {
 		})
 	}
 }
+
+func TestImageFilterArgs(t *testing.T) {
+	a, _, _ := testApp("")
+	a.conf = NewConfig("/nowhere")
+	a.conf.Remotes["r1"] = Remote{Addr: "https://127.0.0.1:8443"}
+	a.conf.DefaultRemote = "r1"
+	tests := []struct {
+		args    []string
+		remote  string
+		filters string
+	}{
+		{nil, "r1", ""},
+		{[]string{"abc", "os=x"}, "r1", "abc,os=x"},
+		{[]string{"local:"}, "local", ""},
+		{[]string{"local:abc", "os=x"}, "local", "abc,os=x"},
+	}
+	for _, tt := range tests {
+		remote, filters, err := a.imageFilterArgs(tt.args)
+		if err != nil || remote != tt.remote || strings.Join(filters, ",") != tt.filters {
+			t.Errorf("imageFilterArgs(%q) = %q %q %v", tt.args, remote, filters, err)
+		}
+	}
+	if _, _, err := a.imageFilterArgs([]string{"nope:"}); err == nil {
+		t.Error("an unknown remote is accepted")
+	}
+}

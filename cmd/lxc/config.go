@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -54,10 +53,7 @@ func configGetCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get [<remote>:][<instance>] <key>",
 		Short: "Get values for instance or server configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			c, name, err := a.configTarget(firstIf(args, 2), target)
 			if err != nil {
 				return err
@@ -76,7 +72,7 @@ func configGetCommand(a *app) *cobra.Command {
 			}
 			fmt.Fprintln(a.stdout, value)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&expanded, "expanded", "e", false, "Access the expanded configuration")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -109,12 +105,9 @@ For backward compatibility, a single configuration key may still be set with:
 
   lxc config set core.trust_password=blah
       Will set the server's trust password to blah.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			return a.configSet(args, target)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -211,10 +204,7 @@ func configUnsetCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "unset [<remote>:][<instance>] <key>",
 		Short: "Unset instance or server configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			if len(args) == 2 {
 				_, name, err := a.parseRemote(args[0])
 				if err != nil {
@@ -230,7 +220,7 @@ func configUnsetCommand(a *app) *cobra.Command {
 				return a.configSet([]string{args[0], args[1], ""}, target)
 			}
 			return a.configSet([]string{args[0], ""}, target)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -242,10 +232,7 @@ func configShowCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [<remote>:][<instance>[/<snapshot>]]",
 		Short: "Show instance or server configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			c, name, err := a.configTarget(firstIf(args, 1), target)
 			if err != nil {
 				return err
@@ -258,7 +245,7 @@ func configShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, &srv.ServerPut)
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&expanded, "expanded", "e", false, "Show the expanded configuration")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -281,10 +268,7 @@ func configEditCommand(a *app) *cobra.Command {
 		Short: "Edit instance or server configurations as YAML",
 		Example: `  lxc config edit <instance> < instance.yaml
       Update the instance configuration from config.yaml.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			c, name, err := a.configTarget(firstIf(args, 1), target)
 			if err != nil {
 				return err
@@ -293,32 +277,28 @@ func configEditCommand(a *app) *cobra.Command {
 				return instanceConfigEdit(a, c, name)
 			}
 			return a.editServerConfig(c)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
 }
 
 func (a *app) editServerConfig(c *client.Client) error {
-	srv, etag, err := c.GetServer(a.ctx)
-	if err != nil {
-		return err
-	}
-	current, err := yaml.Marshal(&srv.ServerPut)
-	if err != nil {
-		return err
-	}
-	return a.editYAML(serverEditHeader, current, func(data []byte, fromStdin bool) error {
-		var put api.ServerPut
-		if err := yaml.Unmarshal(data, &put); err != nil {
-			return err
-		}
-		put.Config = stringifyValues(put.Config)
-		if fromStdin {
-			// Like LXD: YAML piped in replaces the config unconditionally.
-			return c.UpdateServer(a.ctx, put, "")
-		}
-		return c.UpdateServer(a.ctx, put, etag)
+	return editObject(a, objectEdit[api.ServerPut]{
+		header: serverEditHeader,
+		// Like LXD: YAML piped in replaces the config unconditionally.
+		getWhenPiped: true,
+		get: func() (any, string, error) {
+			srv, etag, err := c.GetServer(a.ctx)
+			if err != nil {
+				return nil, "", err
+			}
+			return &srv.ServerPut, etag, nil
+		},
+		put: func(put api.ServerPut, etag string) error {
+			put.Config = stringifyValues(put.Config)
+			return c.UpdateServer(a.ctx, put, etag)
+		},
 	})
 }
 

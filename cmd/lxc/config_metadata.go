@@ -8,7 +8,6 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -40,10 +39,7 @@ func configMetadataShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<instance>",
 		Short: "Show instance metadata files",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
@@ -53,7 +49,7 @@ func configMetadataShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, md)
-		},
+		}),
 	}
 }
 
@@ -82,35 +78,22 @@ func configMetadataEditCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit [<remote>:]<instance>",
 		Short: "Edit instance metadata files",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				md, tag, err := getInstanceMetadata(a, c, name)
-				if err != nil {
+			return editObject(a, objectEdit[api.ImageMetadata]{
+				header: metadataEditHeader,
+				get: func() (any, string, error) {
+					return getInstanceMetadata(a, c, name)
+				},
+				put: func(md api.ImageMetadata, etag string) error {
+					_, _, err := c.Query(a.ctx, http.MethodPut, instanceURL(name)+"/metadata", md, etag)
 					return err
-				}
-				etag = tag
-				if current, err = yaml.Marshal(md); err != nil {
-					return err
-				}
-			}
-			return a.editYAML(metadataEditHeader, current, func(data []byte, _ bool) error {
-				var md api.ImageMetadata
-				if err := yaml.Unmarshal(data, &md); err != nil {
-					return err
-				}
-				_, _, err := c.Query(a.ctx, http.MethodPut, instanceURL(name)+"/metadata", md, etag)
-				return err
+				},
 			})
-		},
+		}),
 	}
 }
 
@@ -135,15 +118,7 @@ func templateRequest(a *app, c *client.Client, method, inst, tpl string, body io
 	if method == http.MethodPost {
 		headers.Set("Content-Type", "application/octet-stream")
 	}
-	resp, err := c.Raw(a.ctx, method, templateURL(inst, tpl), body, headers)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, responseError(resp)
-	}
-	return io.ReadAll(resp.Body)
+	return rawRequest(a, c, method, templateURL(inst, tpl), body, headers)
 }
 
 func templateSubcommand(a *app, use, short string, aliases []string, run func(c *client.Client, inst, tpl string) error) *cobra.Command {
@@ -151,16 +126,13 @@ func templateSubcommand(a *app, use, short string, aliases []string, run func(c 
 		Use:     use + " [<remote>:]<instance> <template>",
 		Aliases: aliases,
 		Short:   short,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
 			}
 			return run(c, name, args[1])
-		},
+		}),
 	}
 }
 
@@ -213,10 +185,7 @@ func configTemplateListCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [<remote>:]<instance>",
 		Short: "List instance file templates",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
@@ -231,8 +200,8 @@ func configTemplateListCommand(a *app) *cobra.Command {
 			}
 			sortRows(rows)
 			return renderTable(a.stdout, format, []string{"FILENAME"}, rows, names)
-		},
+		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }

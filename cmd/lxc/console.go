@@ -24,10 +24,7 @@ func consoleCommand(a *app) *cobra.Command {
 
 This command allows you to interact with the boot console of an instance
 as well as retrieve past log entries from it.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			if consoleType != "console" && consoleType != "vga" {
 				return fmt.Errorf("Unknown output type %q", consoleType)
 			}
@@ -42,7 +39,7 @@ as well as retrieve past log entries from it.`,
 				return a.consoleLog(c, name)
 			}
 			return a.console(c, name, consoleType)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&showLog, "show-log", false, "Retrieve the instance's console log")
 	cmd.Flags().StringVarP(&consoleType, "type", "t", "console",
@@ -52,15 +49,7 @@ as well as retrieve past log entries from it.`,
 
 // consoleLog prints GET /1.0/instances/<name>/console.
 func (a *app) consoleLog(c *client.Client, name string) error {
-	resp, err := c.Raw(a.ctx, http.MethodGet, instanceURL(name)+"/console", nil, nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return responseError(resp)
-	}
-	data, err := io.ReadAll(resp.Body)
+	data, err := rawRequest(a, c, http.MethodGet, instanceURL(name)+"/console", nil, nil)
 	if err != nil {
 		return err
 	}
@@ -98,17 +87,14 @@ func (a *app) console(c *client.Client, name, consoleType string) error {
 	go func() {
 		_, _ = io.Copy(&binaryWriter{conn: s.conns["0"], s: s}, &detachReader{r: a.stdin, detached: detached})
 	}()
-	go recvStream(s.conns["0"], a.stdout)
+	go client.ReceiveStream(s.conns["0"], a.stdout)
 	waited := make(chan error, 1)
 	go func() { waited <- op.Wait(ctx) }()
 	select {
 	case <-detached:
 		// Like LXD: a close frame on the control socket ends the console
 		// operation.
-		s.control.mu.Lock()
-		_ = s.control.conn.WriteMessage(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
-		s.control.mu.Unlock()
+		_ = s.control.End()
 	case <-waited:
 	}
 	close(done)

@@ -73,10 +73,7 @@ func copyCommand(a *app) *cobra.Command {
 		Aliases: []string{"cp"},
 		Short:   "Copy instances within or in between LXD servers",
 		Long:    "Copy instances within or in between LXD servers" + transferModesLong,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			ephemeral := 0
 			if f.ephemeral {
 				ephemeral = 1
@@ -87,7 +84,7 @@ func copyCommand(a *app) *cobra.Command {
 			}
 			opts := copyOpts{keepVolatile: f.refresh, ephemeral: ephemeral, live: !f.stateless && !f.refresh}
 			return a.copyInstance(args[0], dest, f, opts)
-		},
+		}),
 	}
 	f.register(cmd, false)
 	return cmd
@@ -178,7 +175,7 @@ func (a *app) copyInstance(srcArg, dstArg string, f *copyFlags, o copyOpts) erro
 // snapshot with the flags' overrides. start says the copy must be started
 // (a stateless move of a running instance).
 func (a *app) copyRequest(src *client.Client, srcName, dstName string, f *copyFlags, o copyOpts) (api.InstancesPost, bool, error) {
-	config, err := parseCopyConfig(f.config)
+	config, err := parsePairs(f.config, badPair)
 	if err != nil {
 		return api.InstancesPost{}, false, err
 	}
@@ -220,18 +217,6 @@ func (a *app) copyRequest(src *client.Client, srcName, dstName string, f *copyFl
 	}
 	applyCopyOverrides(&req.InstancePut, f, config, overrides, o)
 	return req, start, nil
-}
-
-func parseCopyConfig(entries []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, entry := range entries {
-		k, v, ok := strings.Cut(entry, "=")
-		if !ok {
-			return nil, fmt.Errorf("Bad key=value pair: %s", entry)
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // applyCopyOverrides applies -p/--no-profiles, -c, -d, -e and -s, then

@@ -18,12 +18,9 @@ func deleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<instance>[/<snapshot>] [[<remote>:]<instance>[/<snapshot>]...]",
 		Aliases: []string{"rm"},
 		Short:   "Delete instances and snapshots",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			return a.deleteAll(args, force, interactive)
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the removal of running instances")
 	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "Require user confirmation")

@@ -10,22 +10,30 @@
 //	main.go            signal-aware context, runs the root, prints "Error: <msg>" and exits 1
 //	root.go            root command, global flags, help templates, the commandGroups registry
 //	app.go             the shared context: *app (flags, config, streams), parseRemote,
-//	                   parseServerArg, checkArgs, debugf
+//	                   parseServerArg, checkArgs/withArgCount, reportDone, debugf
 //	conffile.go        config.yml (LXD's format), static/default remotes, cert paths
 //	connect.go         connect(remote): unix socket or HTTPS with client.crt and the
 //	                   pinned servercerts/<remote>.crt; client cert generation
 //	render.go          renderTable(w, format, header, rows, raw) for table|csv|json|yaml|compact,
 //	                   sortRows (LXD's natural sort), printYAML
+//	server_list.go     serverListCommand: `list [<remote>:]` + -f/--format around a fetch that
+//	                   tabulates (profiles, projects, networks, pools, operations, trust);
+//	                   connectServerArg, formatFlag
 //	progress.go        waitOperation(c, op, label): waits, showing "*_progress" metadata on a tty
-//	editor.go          editYAML (stdin or $EDITOR loop), textEditor, readLine/readPassword
+//	editor.go          editYAML (stdin or $EDITOR loop), editObject (GET, edit, PUT with the ETag:
+//	                   every edit command), textEditor, readLine/readPassword
 //	token.go           certificate add tokens: decode/encode, rebuild from an operation
 //	<group>.go         one file per command group: alias.go, remote.go (+remote_add.go), config.go,
 //	                   trust.go, info.go (info+version), monitor.go, operation.go, query.go,
 //	                   storage.go + storage_volume*.go, network*.go, project.go, profile*.go, image*.go
+//	config_keys.go     get/set/unset of a config map (configKeys), shared by profiles, projects,
+//	                   networks, pools and volumes
 //	resource.go        resourceArg/resourceFor ("[<remote>:]<name>" + connect + LXD's API extension
 //	                   checks), create-time key=value parsing, used_by grouping
 //	devices.go         client-side device edits of instances and profiles (GET, change, PUT with
 //	                   the ETag), shared by volume/network attach and the profile commands
+//	device_commands.go the device sub-commands (add/get/list/remove/set/show/unset) over a
+//	                   deviceHolder: config_device.go opens instances, profile_device.go profiles
 //
 // Instance commands:
 //
@@ -36,9 +44,9 @@
 //	list.go            list: one GET ?recursion=1|2, server-side simple filters, client filters;
 //	list_columns.go    the column spec ("ns46tS...", key columns) and cell formatting
 //	instance_info.go   `lxc info <instance>`; instance_config.go the instance forms of config get/set/...
-//	config_device.go   config device ...; config_metadata.go config metadata/template ...
-//	exec.go            exec (request, modes, exit codes); exec_stream.go LXD's websocket framing
-//	                   (binary data, empty text frame = EOF, control JSON, signal forwarding)
+//	config_device.go   config device (+ override); config_metadata.go config metadata/template ...
+//	exec.go            exec (request, modes, exit codes); exec_stream.go the operation's websockets
+//	                   and signal forwarding (framing: client.SendStream/ReceiveStream/ExecControl)
 //	console.go         console (raw terminal, ctrl+a q) and --show-log; term.go raw mode and sizes
 //	file.go, file_api.go  file push/pull/delete/edit with LXD's X-LXD-* headers and path forms
 //	snapshot.go        snapshot/restore; copy.go copy (local and pull migration); move.go move/rename;
@@ -51,14 +59,15 @@
 //     uses `RunE: groupRunE`.
 //  2. Register the constructor in commandGroups (root.go). Wrap it in lessCommon(...)
 //     if LXD only shows it with --all.
-//  3. In RunE: `if exit, err := checkArgs(cmd, args, min, max); exit { return err }`, then
+//  3. `RunE: withArgCount(min, max, func(args []string) error {...})` checks the count, then
 //     `remote, name, err := a.parseRemote(args[0])` and `c, err := a.connect(remote)`.
 //     Use a.ctx for every call, write to a.stdout/a.stderr (tests capture them).
-//  4. List commands: `-f/--format` with formatFlagHelp plus an empty back-quoted name (it hides the
-//     flag type, as in LXD's help), build [][]string rows, sortRows(rows), then
-//     renderTable(a.stdout, format, header, rows, rawAPIObjects).
+//  4. List commands: formatFlag(cmd, &format) (-f/--format), build [][]string rows, sortRows(rows),
+//     then renderTable(a.stdout, format, header, rows, rawAPIObjects); serverListCommand does
+//     all but the rows for a plain `list [<remote>:]`.
 //  5. Async calls: `op, err := c.Do(...)` then `a.waitOperation(c, op, "Label")`.
-//  6. show/edit: printYAML for show; edit goes through a.editYAML(header, current, apply).
+//  6. show/edit: printYAML for show; edit goes through editObject(a, objectEdit[XPut]{...}).
+//     get/set/unset of a config map: a configKeys (config_keys.go) builds them.
 //  7. Copy the Short/Long/Example text and flag help from `/usr/bin/lxc <cmd> --help` so
 //     help output matches; compare outputs side by side with the real client.
 //

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+	"gopkg.in/yaml.v2"
 )
 
 // editYAML is the shared flow of the `edit` commands. When stdin is not a
@@ -45,6 +46,46 @@ func (a *app) editYAML(header string, current []byte, apply func(data []byte, fr
 			return err
 		}
 	}
+}
+
+// objectEdit is what an `edit` command says about its object: how to GET
+// what the editor shows and how to PUT the edited YAML, decoded into P.
+type objectEdit[P any] struct {
+	header string
+	// getWhenPiped: GET the object even when the YAML comes from stdin (as
+	// LXD's storage, trust and server edits do, so a missing object fails
+	// before stdin is read). The ETag is only sent for editor changes.
+	getWhenPiped bool
+	get          func() (shown any, etag string, err error)
+	put          func(put P, etag string) error
+}
+
+// editObject runs the edit flow of editYAML for one object: the YAML is
+// decoded into P and written with the ETag of the GET, or with none when
+// it was piped in.
+func editObject[P any](a *app, e objectEdit[P]) error {
+	var current []byte
+	etag := ""
+	if e.getWhenPiped || isTerminal(a.stdin) {
+		shown, tag, err := e.get()
+		if err != nil {
+			return err
+		}
+		if current, err = yaml.Marshal(shown); err != nil {
+			return err
+		}
+		etag = tag
+	}
+	return a.editYAML(e.header, current, func(data []byte, fromStdin bool) error {
+		var put P
+		if err := yaml.Unmarshal(data, &put); err != nil {
+			return err
+		}
+		if fromStdin {
+			return e.put(put, "")
+		}
+		return e.put(put, etag)
+	})
 }
 
 // textEditor opens content in $VISUAL, $EDITOR or the first of

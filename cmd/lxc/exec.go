@@ -57,12 +57,9 @@ executable, passing the shell commands as arguments, for example:
   lxc exec <instance> -- sh -c "cd /tmp && pwd"
 
 Mode defaults to non-interactive, interactive mode is selected if both stdin AND stdout are terminals (stderr is ignored).`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			return a.exec(args, f)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.mode, "mode", "auto", "Override the terminal mode (auto, interactive or non-interactive)``")
@@ -168,7 +165,7 @@ func (a *app) runExec(c *client.Client, name string, req api.InstanceExecPost, s
 	done := make(chan struct{})
 	defer close(done)
 	go a.forwardSignals(s.control, done, func() (int, int) { return terminalSize(a.stdout) })
-	go sendStream(s.conns["0"], s.locks["0"], stdin)
+	go client.SendStream(s.conns["0"], s.locks["0"], stdin)
 	var output sync.WaitGroup
 	outputs := map[string]io.Writer{"1": a.stdout, "2": a.stderr}
 	if req.Interactive {
@@ -178,7 +175,7 @@ func (a *app) runExec(c *client.Client, name string, req api.InstanceExecPost, s
 		output.Add(1)
 		go func() {
 			defer output.Done()
-			recvStream(s.conns[fd], w)
+			client.ReceiveStream(s.conns[fd], w)
 			if req.Interactive {
 				// The server ends the command's operation once the
 				// terminal's websocket is gone: hang up after its end

@@ -81,6 +81,11 @@ var upgrader = websocket.Upgrader{}
 
 func (f *fakeExecServer) websocket(w http.ResponseWriter, r *http.Request) {
 	fd := strings.TrimPrefix(r.URL.Query().Get("secret"), "secret-")
+	// Record the order before answering: the client dials the next stream
+	// as soon as this one's upgrade is answered.
+	f.mu.Lock()
+	f.order = append(f.order, fd)
+	f.mu.Unlock()
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		f.t.Error(err)
@@ -88,9 +93,8 @@ func (f *fakeExecServer) websocket(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.order = append(f.order, fd)
 	f.conns[fd] = conn
-	if len(f.order) == len(f.want) {
+	if len(f.conns) == len(f.want) {
 		close(f.ready)
 	}
 }
@@ -269,7 +273,7 @@ func TestControlMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	ctl := &controlChannel{conn: conn}
+	ctl := client.NewExecControl(conn)
 	next := func() string {
 		select {
 		case f := <-frames:
@@ -279,13 +283,13 @@ func TestControlMessages(t *testing.T) {
 			return ""
 		}
 	}
-	if err := ctl.resize(100, 30); err != nil {
+	if err := ctl.Resize(100, 30); err != nil {
 		t.Fatal(err)
 	}
 	if got := next(); got != `1 {"command":"window-resize","args":{"height":"30","width":"100"},"signal":0}` {
 		t.Errorf("resize frame %s", got)
 	}
-	if err := ctl.signal(syscall.SIGTERM); err != nil {
+	if err := ctl.Signal(int(syscall.SIGTERM)); err != nil {
 		t.Fatal(err)
 	}
 	if got := next(); got != `1 {"command":"signal","args":null,"signal":15}` {

@@ -39,12 +39,9 @@ func filePushCommand(a *app) *cobra.Command {
 		Short: "Push files into instances",
 		Example: `  lxc file push /etc/hosts foo/etc/hosts
      To push /etc/hosts into the instance "foo".`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			return a.filePush(args, f, false)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.BoolVarP(&f.recursive, "recursive", "r", false, "Recursively transfer files")
@@ -257,12 +254,9 @@ func filePullCommand(a *app) *cobra.Command {
 		Short: "Pull files from instances",
 		Example: `  lxc file pull foo/etc/hosts .
      To pull /etc/hosts from the instance and write it to the current directory.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			return a.filePull(args, f)
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&f.recursive, "recursive", "r", false, "Recursively transfer files")
 	cmd.Flags().BoolVarP(&f.mkdir, "create-dirs", "p", false, "Create any directories necessary")
@@ -397,10 +391,7 @@ func fileDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<instance>/<path> [[<remote>:]<instance>/<path>...]",
 		Aliases: []string{"rm"},
 		Short:   "Delete files in instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			for _, arg := range args {
 				remote, name, err := a.parseRemote(arg)
 				if err != nil {
@@ -419,7 +410,7 @@ func fileDeleteCommand(a *app) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -427,10 +418,7 @@ func fileEditCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit [<remote>:]<instance>/<path>",
 		Short: "Edit files in instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			f := &fileFlags{uid: -1, gid: -1}
 			if !isTerminal(a.stdin) {
 				return a.filePush([]string{"-", args[0]}, f, true)
@@ -450,7 +438,7 @@ func fileEditCommand(a *app) *cobra.Command {
 				return err
 			}
 			return a.filePush([]string{name, args[0]}, f, true)
-		},
+		}),
 	}
 }
 
@@ -475,12 +463,9 @@ func fileMountCommand(a *app) *cobra.Command {
 		Short: "Mount files from instances",
 		Example: `  lxc file mount foo/root fooroot
      To mount /root from the instance foo onto the local fooroot directory.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			return errors.New("lxc file mount isn't supported by this client (it needs the SFTP API)")
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&authUser, "auth-user", "", "Set authentication user when using SSH SFTP listener")
 	cmd.Flags().StringVar(&listen, "listen", "", "Setup SSH SFTP listener on address:port instead of mounting")

@@ -93,27 +93,13 @@ func createInstanceFile(a *app, c *client.Client, inst, path string, args fileAr
 		// Hide the concrete type so the body goes out chunked, as LXD's does.
 		body = io.MultiReader(args.content)
 	}
-	resp, err := c.Raw(a.ctx, http.MethodPost, filesURL(inst, path), body, h)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return responseError(resp)
-	}
-	return nil
+	_, err := rawRequest(a, c, http.MethodPost, filesURL(inst, path), body, h)
+	return err
 }
 
 func deleteInstanceFile(a *app, c *client.Client, inst, path string) error {
-	resp, err := c.Raw(a.ctx, http.MethodDelete, filesURL(inst, path), nil, nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return responseError(resp)
-	}
-	return nil
+	_, err := rawRequest(a, c, http.MethodDelete, filesURL(inst, path), nil, nil)
+	return err
 }
 
 // ownerMode returns the permissions and owner of a local file.

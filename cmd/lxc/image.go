@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -89,10 +88,7 @@ func imageDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<image> [[<remote>:]<image>...]",
 		Aliases: []string{"rm"},
 		Short:   "Delete images",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			for _, arg := range args {
 				r, fp, err := a.imageArg(arg, "", errImageMissing)
 				if err != nil {
@@ -107,7 +103,7 @@ func imageDeleteCommand(a *app) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -128,84 +124,60 @@ func imageEditCommand(a *app) *cobra.Command {
 
   lxc image edit <image> < image.yaml
       Load the image properties from a YAML file`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, fp, err := a.imageArg(args[0], "", nil)
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				img, tag, err := r.c.GetImage(a.ctx, fp)
-				if err != nil {
-					return err
-				}
-				put := img.Writable()
-				if current, err = yaml.Marshal(&put); err != nil {
-					return err
-				}
-				etag = tag
-			}
-			return a.editYAML(imageEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.ImagePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateImage(a.ctx, fp, put, etag)
+			return editObject(a, objectEdit[api.ImagePut]{
+				header: imageEditHeader,
+				get: func() (any, string, error) {
+					img, etag, err := r.c.GetImage(a.ctx, fp)
+					if err != nil {
+						return nil, "", err
+					}
+					put := img.Writable()
+					return &put, etag, nil
+				},
+				put: func(put api.ImagePut, etag string) error {
+					return r.c.UpdateImage(a.ctx, fp, put, etag)
+				},
 			})
-		},
+		}),
 	}
 }
 
 func imageShowCommand(a *app) *cobra.Command {
-	var vm bool
-	cmd := &cobra.Command{
-		Use:   "show [<remote>:]<image>",
-		Short: "Show image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
-			r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
-			if err != nil {
-				return err
-			}
-			img, _, err := r.c.GetImage(a.ctx, fp)
-			if err != nil {
-				return err
-			}
-			put := img.Writable()
-			return printYAML(a.stdout, &put)
-		},
-	}
-	cmd.Flags().BoolVar(&vm, "vm", false, "Query virtual machine images")
-	return cmd
+	cmd := &cobra.Command{Use: "show [<remote>:]<image>", Short: "Show image properties"}
+	return a.imageReadCommand(cmd, func(img *api.Image) error {
+		put := img.Writable()
+		return printYAML(a.stdout, &put)
+	})
 }
 
 func imageInfoCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "info [<remote>:]<image>", Short: "Show useful information about images"}
+	return a.imageReadCommand(cmd, func(img *api.Image) error {
+		writeImageInfo(a.stdout, img)
+		return nil
+	})
+}
+
+// imageReadCommand fills cmd into a command that prints one image (show,
+// info): its argument names the image, --vm looks among VM images.
+func (a *app) imageReadCommand(cmd *cobra.Command, render func(*api.Image) error) *cobra.Command {
 	var vm bool
-	cmd := &cobra.Command{
-		Use:   "info [<remote>:]<image>",
-		Short: "Show useful information about images",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
-			r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
-			if err != nil {
-				return err
-			}
-			img, _, err := r.c.GetImage(a.ctx, fp)
-			if err != nil {
-				return err
-			}
-			writeImageInfo(a.stdout, img)
-			return nil
-		},
-	}
+	cmd.RunE = withArgCount(1, 1, func(args []string) error {
+		r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
+		if err != nil {
+			return err
+		}
+		img, _, err := r.c.GetImage(a.ctx, fp)
+		if err != nil {
+			return err
+		}
+		return render(img)
+	})
 	cmd.Flags().BoolVar(&vm, "vm", false, "Query virtual machine images")
 	return cmd
 }
@@ -288,10 +260,7 @@ func imageRefreshCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "refresh [<remote>:]<image> [[<remote>:]<image>...]",
 		Short: "Refresh images",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			for _, arg := range args {
 				r, err := a.resourceArg(arg, "Image identifier missing")
 				if err != nil {
@@ -312,7 +281,7 @@ func imageRefreshCommand(a *app) *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -320,10 +289,7 @@ func imageGetPropertyCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get-property [<remote>:]<image> <key>",
 		Short: "Get image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, fp, err := a.imageArg(args[0], "", errImageNotFound)
 			if err != nil {
 				return err
@@ -338,7 +304,7 @@ func imageGetPropertyCommand(a *app) *cobra.Command {
 			}
 			fmt.Fprintln(a.stdout, v)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -368,12 +334,9 @@ func imageSetPropertyCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "set-property [<remote>:]<image> <key> <value>",
 		Short: "Set image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			return a.setImageProperty(args[0], args[1], args[2], false)
-		},
+		}),
 	}
 }
 
@@ -381,11 +344,8 @@ func imageUnsetPropertyCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "unset-property [<remote>:]<image> <key>",
 		Short: "Unset image properties",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			return a.setImageProperty(args[0], args[1], "", true)
-		},
+		}),
 	}
 }

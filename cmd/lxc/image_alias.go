@@ -24,10 +24,7 @@ func imageAliasCreateCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "create [<remote>:]<alias> <fingerprint>",
 		Short: "Create aliases for existing images",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Alias name missing")
 			if err != nil {
 				return err
@@ -35,7 +32,7 @@ func imageAliasCreateCommand(a *app) *cobra.Command {
 			req := api.ImageAliasesPost{}
 			req.Name, req.Target = r.name, args[1]
 			return r.c.CreateImageAlias(a.ctx, req)
-		},
+		}),
 	}
 }
 
@@ -44,16 +41,13 @@ func imageAliasDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<alias>",
 		Aliases: []string{"rm"},
 		Short:   "Delete image aliases",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Alias name missing")
 			if err != nil {
 				return err
 			}
 			return r.c.DeleteImageAlias(a.ctx, r.name)
-		},
+		}),
 	}
 }
 
@@ -66,20 +60,10 @@ func imageAliasListCommand(a *app) *cobra.Command {
 		Long: `List image aliases
 
 Filters may be part of the image hash or part of the image alias name.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, -1); exit && err != nil {
+		RunE: withArgCount(0, -1, func(args []string) error {
+			remote, filters, err := a.imageFilterArgs(args)
+			if err != nil {
 				return err
-			}
-			remote, filters := a.conf.DefaultRemote, args
-			if len(args) > 0 && strings.Contains(args[0], ":") {
-				r, name, err := a.parseRemote(args[0])
-				if err != nil {
-					return err
-				}
-				remote, filters = r, args[1:]
-				if name != "" {
-					filters = append([]string{name}, filters...)
-				}
 			}
 			c, err := a.connect(remote)
 			if err != nil {
@@ -91,9 +75,9 @@ Filters may be part of the image hash or part of the image alias name.`,
 			}
 			header, rows := aliasRows(aliases, filters)
 			return renderTable(a.stdout, format, header, rows, aliases)
-		},
+		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -115,16 +99,13 @@ func imageAliasRenameCommand(a *app) *cobra.Command {
 		Use:     "rename [<remote>:]<alias> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename aliases",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Alias name missing")
 			if err != nil {
 				return err
 			}
 			return r.c.RenameImageAlias(a.ctx, r.name, args[1])
-		},
+		}),
 	}
 }
 

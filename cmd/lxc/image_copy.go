@@ -31,16 +31,13 @@ func imageCopyCommand(a *app) *cobra.Command {
 
 The auto-update flag instructs the server to keep this image up to date.
 It requires the source to be an alias and for it to be public.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			if err := a.imageCopy(args, f); err != nil {
 				return err
 			}
 			a.progressDone("Image copied successfully!")
 			return nil
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.aliases, "alias", nil, "New aliases to add to the image``")

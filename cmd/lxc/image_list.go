@@ -145,20 +145,10 @@ Column shorthand chars:
     s - Size
     u - Upload date
     t - Type`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, -1); exit && err != nil {
+		RunE: withArgCount(0, -1, func(args []string) error {
+			remote, filters, err := a.imageFilterArgs(args)
+			if err != nil {
 				return err
-			}
-			remote, filters := a.conf.DefaultRemote, args
-			if len(args) > 0 && strings.Contains(args[0], ":") {
-				r, name, err := a.parseRemote(args[0])
-				if err != nil {
-					return err
-				}
-				remote, filters = r, args[1:]
-				if name != "" {
-					filters = append([]string{name}, filters...)
-				}
 			}
 			cols, err := parseColumnFlag(columns, func(r rune) (imageColumn, bool) {
 				c, ok := imageColumnTable[r]
@@ -177,10 +167,10 @@ Column shorthand chars:
 			}
 			header, rows, images := imageRows(all, cols, filters)
 			return renderTable(a.stdout, format, header, rows, images)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&columns, "columns", "c", defaultImageColumns, "Columns``")
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -206,4 +196,22 @@ func imageRows(all []api.Image, cols []imageColumn, filters []string) ([]string,
 		header[i] = col.name
 	}
 	return header, rows, images
+}
+
+// imageFilterArgs splits the "[<remote>:] [<filters>...]" arguments of the
+// image and alias lists: the first argument names a remote when it has a
+// colon, and what follows the colon is a filter too.
+func (a *app) imageFilterArgs(args []string) (string, []string, error) {
+	if len(args) == 0 || !strings.Contains(args[0], ":") {
+		return a.conf.DefaultRemote, args, nil
+	}
+	remote, name, err := a.parseRemote(args[0])
+	if err != nil {
+		return "", nil, err
+	}
+	filters := args[1:]
+	if name != "" {
+		filters = append([]string{name}, filters...)
+	}
+	return remote, filters, nil
 }

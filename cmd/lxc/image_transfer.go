@@ -59,10 +59,7 @@ func imageImportCommand(a *app) *cobra.Command {
 		Long: `Import image into the image store
 
 Directory import is only available on Linux and must be performed as root.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			ia, err := a.parseImageImportArgs(args)
 			if err != nil {
 				return err
@@ -80,7 +77,7 @@ Directory import is only available on Linux and must be performed as root.`,
 			}
 			a.progressDone("Image imported with fingerprint: " + fp)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "New aliases to add to the image``")
 	cmd.Flags().BoolVar(&public, "public", false, "Make image public")
@@ -235,10 +232,7 @@ func imageExportCommand(a *app) *cobra.Command {
 		Long: `Export and download images
 
 The output target is optional and defaults to the working directory.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			r, fp, err := a.imageArg(args[0], imageType(vm), errImageNotFound)
 			if err != nil {
 				return err
@@ -252,7 +246,7 @@ The output target is optional and defaults to the working directory.`,
 			}
 			a.progressDone("Image exported successfully!")
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&vm, "vm", false, "Query virtual machine images")
 	return cmd

@@ -21,10 +21,7 @@ func infoCommand(a *app) *cobra.Command {
 
   lxc info [<remote>:] [--resources]
       For LXD server information.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, name := a.conf.DefaultRemote, ""
 			if len(args) == 1 {
 				var err error
@@ -71,7 +68,7 @@ func infoCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, srv)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&showLog, "show-log", false, "Show the instance's last 100 log lines?")
 	cmd.Flags().BoolVar(&resources, "resources", false, "Show the resources available to the server")
@@ -83,22 +80,17 @@ func versionCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version [<remote>:]",
 		Short: "Show local and remote versions",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			fmt.Fprintf(a.stdout, "Client version: %s\n", clientVersion)
 			version := "unreachable"
-			if remote, err := a.parseServerArg(args); err == nil {
-				if c, err := a.connect(remote); err == nil {
-					if srv, _, err := c.GetServer(a.ctx); err == nil {
-						version = srv.Environment.ServerVersion
-					}
+			if c, _, err := a.connectServerArg(args); err == nil {
+				if srv, _, err := c.GetServer(a.ctx); err == nil {
+					version = srv.Environment.ServerVersion
 				}
 			}
 			fmt.Fprintf(a.stdout, "Server version: %s\n", version)
 			return nil
-		},
+		}),
 	}
 }
 

@@ -22,40 +22,25 @@ func printResources(w io.Writer, res *api.Resources) {
 	p := resourcesPrinter{w}
 	p.cpus(res.CPU)
 	p.memory(res.Memory)
-	switch len(res.GPU.Cards) {
+	printSection(p, res.GPU.Cards, "GPU", "GPUs", "Card", func(gpu api.ResourcesGPUCard, prefix string) { p.gpu(gpu, prefix, true) })
+	printSection(p, res.Network.Cards, "NIC", "NICs", "Card", func(nic api.ResourcesNetworkCard, prefix string) { p.nic(nic, prefix, true) })
+	printSection(p, res.Storage.Disks, "Disk", "Disks", "Disk", p.disk)
+}
+
+// printSection prints a list of devices as LXD does: nothing when empty,
+// one device under the singular title, several numbered ("Card 0:") under
+// the plural one, each printed by show at its indentation.
+func printSection[T any](p resourcesPrinter, items []T, title, titles, label string, show func(T, string)) {
+	switch len(items) {
 	case 0:
 	case 1:
-		p.s("\nGPU:\n")
-		p.gpu(res.GPU.Cards[0], "  ", true)
+		p.f("\n%s:\n", title)
+		show(items[0], "  ")
 	default:
-		p.s("\nGPUs:\n")
-		for i, gpu := range res.GPU.Cards {
-			p.f("  Card %d:\n", i)
-			p.gpu(gpu, "    ", true)
-		}
-	}
-	switch len(res.Network.Cards) {
-	case 0:
-	case 1:
-		p.s("\nNIC:\n")
-		p.nic(res.Network.Cards[0], "  ", true)
-	default:
-		p.s("\nNICs:\n")
-		for i, nic := range res.Network.Cards {
-			p.f("  Card %d:\n", i)
-			p.nic(nic, "    ", true)
-		}
-	}
-	switch len(res.Storage.Disks) {
-	case 0:
-	case 1:
-		p.s("\nDisk:\n")
-		p.disk(res.Storage.Disks[0], "  ")
-	default:
-		p.s("\nDisks:\n")
-		for i, disk := range res.Storage.Disks {
-			p.f("  Disk %d:\n", i)
-			p.disk(disk, "    ")
+		p.f("\n%s:\n", titles)
+		for i, it := range items {
+			p.f("  %s %d:\n", label, i)
+			show(it, "    ")
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -118,6 +119,21 @@ func isNotFound(err error) bool {
 
 // responseError turns a raw error answer (file and log endpoints) into
 // the server's StatusError.
+// rawRequest sends a request whose answer is not LXD's JSON envelope when
+// it succeeds (file, template and log contents) and returns that body; a
+// failure is decoded from the envelope.
+func rawRequest(a *app, c *client.Client, method, path string, body io.Reader, headers http.Header) ([]byte, error) {
+	resp, err := c.Raw(a.ctx, method, path, body, headers)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, responseError(resp)
+	}
+	return io.ReadAll(resp.Body)
+}
+
 func responseError(resp *http.Response) error {
 	var r api.Response
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.Error == "" {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"gopkg.in/yaml.v2"
-
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
 )
@@ -102,54 +100,33 @@ func instanceConfigEdit(a *app, c *client.Client, name string) error {
 	if inst, snap, ok := splitSnapshot(name); ok {
 		return editSnapshot(a, c, inst, snap)
 	}
-	if !isTerminal(a.stdin) {
-		return a.editYAML(instanceEditHeader, nil, func(data []byte, _ bool) error {
-			var put api.InstancePut
-			if err := yaml.Unmarshal(data, &put); err != nil {
-				return err
+	return editObject(a, objectEdit[api.InstancePut]{
+		header: instanceEditHeader,
+		get: func() (any, string, error) {
+			inst, etag, err := getInstance(a.ctx, c, name)
+			if err != nil {
+				return nil, "", err
 			}
-			return a.updateInstance(c, name, put, "")
-		})
-	}
-	inst, etag, err := getInstance(a.ctx, c, name)
-	if err != nil {
-		return err
-	}
-	current, err := yaml.Marshal(inst.Writable())
-	if err != nil {
-		return err
-	}
-	return a.editYAML(instanceEditHeader, current, func(data []byte, _ bool) error {
-		var put api.InstancePut
-		if err := yaml.Unmarshal(data, &put); err != nil {
-			return err
-		}
-		return a.updateInstance(c, name, put, etag)
+			return inst.Writable(), etag, nil
+		},
+		put: func(put api.InstancePut, etag string) error {
+			return a.updateInstance(c, name, put, etag)
+		},
 	})
 }
 
 func editSnapshot(a *app, c *client.Client, inst, snap string) error {
-	current := []byte(nil)
-	etag := ""
-	if isTerminal(a.stdin) {
-		s, tag, err := getSnapshot(a.ctx, c, inst, snap)
-		if err != nil {
-			return err
-		}
-		etag = tag
-		if current, err = yaml.Marshal(s); err != nil {
-			return err
-		}
-	}
-	return a.editYAML(instanceEditHeader, current, func(data []byte, _ bool) error {
-		var put api.InstanceSnapshotPut
-		if err := yaml.Unmarshal(data, &put); err != nil {
-			return err
-		}
-		op, err := c.Do(a.ctx, "PUT", snapshotURL(inst, snap), put, etag)
-		if err != nil {
-			return err
-		}
-		return a.waitOperation(c, op, "")
+	return editObject(a, objectEdit[api.InstanceSnapshotPut]{
+		header: instanceEditHeader,
+		get: func() (any, string, error) {
+			return getSnapshot(a.ctx, c, inst, snap)
+		},
+		put: func(put api.InstanceSnapshotPut, etag string) error {
+			op, err := c.Do(a.ctx, "PUT", snapshotURL(inst, snap), put, etag)
+			if err != nil {
+				return err
+			}
+			return a.waitOperation(c, op, "")
+		},
 	})
 }

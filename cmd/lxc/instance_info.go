@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -181,14 +182,6 @@ func infoInstance(a *app, c *client.Client, name string, showLog bool) error {
 
 // instanceLogFile reads /1.0/instances/<name>/logs/<file>.
 func instanceLogFile(a *app, c *client.Client, name, file string) (string, error) {
-	resp, err := c.Raw(a.ctx, "GET", instanceURL(name)+"/logs/"+file, nil, nil)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return "", responseError(resp)
-	}
-	data, err := io.ReadAll(resp.Body)
+	data, err := rawRequest(a, c, http.MethodGet, instanceURL(name)+"/logs/"+file, nil, nil)
 	return string(data), err
 }

@@ -115,8 +115,8 @@ func (a *app) launch(args []string, f *createFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := a.waitOperation(c, op, ""); err != nil {
-		return fmt.Errorf("%w\nTry `lxc info --show-log %s:%s` for more info", err, ref.remote, ref.name)
+	if err := a.waitStateChange(c, op, ref.remote+":"+ref.name); err != nil {
+		return err
 	}
 	if f.console != "" {
 		return a.console(c, ref.name, f.console)
@@ -231,11 +231,11 @@ func (a *app) buildCreateRequest(c *client.Client, name string, f *createFlags, 
 	if req.Config == nil {
 		req.Config = map[string]string{}
 	}
-	for _, entry := range f.config {
-		k, v, ok := strings.Cut(entry, "=")
-		if !ok {
-			return req, fmt.Errorf("Bad key=value pair: %s", entry)
-		}
+	config, err := parsePairs(f.config, badPair)
+	if err != nil {
+		return req, err
+	}
+	for k, v := range config {
 		req.Config[k] = v
 	}
 	overrides, err := parseDeviceOverrides(f.devices)

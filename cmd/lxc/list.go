@@ -115,7 +115,7 @@ func listCommand(a *app) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.columns, "columns", "c", defaultListColumns, "Columns``")
-	fl.StringVarP(&f.format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &f.format)
 	fl.BoolVar(&f.fast, "fast", false, "Fast mode (same as --columns=nsacPt)")
 	fl.BoolVar(&f.allProjects, "all-projects", false, "Display instances from all projects")
 	return cmd

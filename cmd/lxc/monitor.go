@@ -39,12 +39,9 @@ By default the monitor will listen to all message types.`,
 
   lxc monitor --type=lifecycle
       Only show lifecycle events.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			return a.monitor(f, args)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.types, "type", nil, "Event type to listen for``")
@@ -72,11 +69,7 @@ func (a *app) monitor(f *monitorFlags, args []string) error {
 		}
 		minLevel = lvl
 	}
-	remote, err := a.parseServerArg(args)
-	if err != nil {
-		return err
-	}
-	c, err := a.connect(remote)
+	c, _, err := a.connectServerArg(args)
 	if err != nil {
 		return err
 	}

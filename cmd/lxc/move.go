@@ -26,12 +26,9 @@ func moveCommand(a *app) *cobra.Command {
 
   lxc move <instance>/<old snapshot name> <instance>/<new snapshot name>
       Rename a snapshot.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			return a.move(args, f)
-		},
+		}),
 	}
 	f.register(cmd, true)
 	return cmd
@@ -41,10 +38,7 @@ func renameCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rename [<remote>:]<instance>[/<snapshot>] <instance>[/<snapshot>]",
 		Short: "Rename instances and snapshots",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			srcRemote, _, err := a.parseRemote(args[0])
 			if err != nil {
 				return err
@@ -60,7 +54,7 @@ func renameCommand(a *app) *cobra.Command {
 				args[1] = srcRemote + ":" + args[1]
 			}
 			return a.move(args, &copyFlags{mode: "pull"})
-		},
+		}),
 	}
 	return cmd
 }

@@ -2,14 +2,13 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // networkCommand is `lxc network`; attach/detach are in network_attach.go,
@@ -34,35 +33,19 @@ func networkCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<network> [key=value...]",
 		Short: "Create new networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			r, err := a.resourceFor(args[0], "", "network")
 			if err != nil {
 				return err
 			}
-			req := api.NetworksPost{Name: r.name, Type: netType}
-			req.Config = map[string]string{}
-			for _, arg := range args[1:] {
-				k, v, ok := strings.Cut(arg, "=")
-				if !ok {
-					return fmt.Errorf("Bad key/value pair: %s", arg)
-				}
-				req.Config[k] = v
-			}
-			if err := r.withTarget(target).CreateNetwork(a.ctx, req); err != nil {
+			config, err := parsePairs(args[1:], "Bad key/value pair: %s")
+			if err != nil {
 				return err
 			}
-			if !a.flags.quiet {
-				if target != "" {
-					fmt.Fprintf(a.stdout, "Network %s pending on member %s\n", r.name, target)
-				} else {
-					fmt.Fprintf(a.stdout, "Network %s created\n", r.name)
-				}
-			}
-			return nil
-		},
+			req := api.NetworksPost{Name: r.name, Type: netType}
+			req.Config = config
+			return a.reportCreated(r.withTarget(target).CreateNetwork(a.ctx, req), "Network", r.name, target)
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	cmd.Flags().StringVarP(&netType, "type", "t", "", "Network type``")
@@ -74,22 +57,13 @@ func networkDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<network>",
 		Aliases: []string{"rm"},
 		Short:   "Delete networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}
-			if err := r.c.DeleteNetwork(a.ctx, r.name); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Network %s deleted\n", r.name)
-			}
-			return nil
-		},
+			return a.reportDone(r.c.DeleteNetwork(a.ctx, r.name), "Network %s deleted\n", r.name)
+		}),
 	}
 }
 
@@ -115,104 +89,51 @@ func networkEditCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit [<remote>:]<network>",
 		Short: "Edit network configurations as YAML",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}
-			apply := func(etag string) func(data []byte, fromStdin bool) error {
-				return func(data []byte, fromStdin bool) error {
-					var put api.NetworkPut
-					if err := yaml.Unmarshal(data, &put); err != nil {
-						return err
+			return editObject(a, objectEdit[api.NetworkPut]{
+				header: networkEditHeader,
+				get: func() (any, string, error) {
+					n, etag, err := r.c.GetNetwork(a.ctx, r.name)
+					if err != nil {
+						return nil, "", err
 					}
-					if fromStdin {
-						etag = ""
+					if !n.Managed {
+						return nil, "", errUnmanagedNetwork
 					}
+					n.UsedBy = sortedUsedBy(n.UsedBy)
+					return n, etag, nil
+				},
+				put: func(put api.NetworkPut, etag string) error {
 					return r.c.UpdateNetwork(a.ctx, r.name, put, etag)
-				}
-			}
-			if !isTerminal(a.stdin) {
-				return a.editYAML(networkEditHeader, nil, apply(""))
-			}
-			n, etag, err := r.c.GetNetwork(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			if !n.Managed {
-				return errUnmanagedNetwork
-			}
-			n.UsedBy = sortedUsedBy(n.UsedBy)
-			current, err := yaml.Marshal(n)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(networkEditHeader, current, apply(etag))
-		},
+				},
+			})
+		}),
 	}
 }
 
 var errUnmanagedNetwork = errors.New("Only managed networks can be modified")
 
 func networkGetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.networkKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<network> <key>",
 		Short: "Get values for network configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceFor(args[0], missingNetwork, "network")
-			if err != nil {
-				return err
-			}
-			n, _, err := r.withTarget(target).GetNetwork(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			a.printConfigKey(n.Config, args[1])
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func networkListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List available networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			if err := a.requireExtensions(c, "network"); err != nil {
-				return err
-			}
-			networks, err := c.GetNetworks(a.ctx)
-			if err != nil {
-				return err
-			}
-			header, rows := networkRows(networks)
-			return renderTable(a.stdout, format, header, rows, networks)
-		},
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List available networks"}
+	return a.serverListCommand(cmd, []string{"network"}, func(c *client.Client, _ string) (listing, error) {
+		networks, err := c.GetNetworks(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		header, rows := networkRows(networks)
+		return listing{header, rows, networks}, nil
+	})
 }
 
 // networkRows is the network table; loopback and unknown interfaces are
@@ -239,70 +160,53 @@ func networkRenameCommand(a *app) *cobra.Command {
 		Use:     "rename [<remote>:]<network> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
 			}
-			if err := r.c.RenameNetwork(a.ctx, r.name, args[1]); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Network %s renamed to %s\n", r.name, args[1])
-			}
-			return nil
-		},
+			return a.reportDone(r.c.RenameNetwork(a.ctx, r.name, args[1]), "Network %s renamed to %s\n", r.name, args[1])
+		}),
 	}
 }
 
 func networkSetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.networkKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<network> <key>=<value>...",
 		Short: "Set network configuration keys",
 		Long: `Set network configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc network set [<remote>:]<network> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.networkSet(args[0], args[1:], target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
-// networkSet merges keys into a managed network's config ("" unsets).
-func (a *app) networkSet(arg string, kv []string, target string) error {
-	r, err := a.resourceFor(arg, missingNetwork, "network")
+func (a *app) networkKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, target: true, open: a.networkConfig}
+}
+
+// networkConfig reaches a network's config. To change it, the network is
+// fetched first, as LXD does: only managed networks can change, and that
+// is checked before the keys are read.
+func (a *app) networkConfig(args []string, target string, toChange bool) (*configObject, error) {
+	r, err := a.resourceFor(args[0], missingNetwork, "network")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := r.withTarget(target)
-	n, etag, err := c.GetNetwork(a.ctx, r.name)
-	if err != nil {
-		return err
+	get := func() (*api.Network, string, error) { return c.GetNetwork(a.ctx, r.name) }
+	if toChange {
+		n, etag, err := get()
+		if err != nil {
+			return nil, err
+		}
+		if !n.Managed {
+			return nil, errUnmanagedNetwork
+		}
+		get = func() (*api.Network, string, error) { return n, etag, nil }
 	}
-	if !n.Managed {
-		return errUnmanagedNetwork
-	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	if n.Config == nil {
-		n.Config = map[string]string{}
-	}
-	for k, v := range keys {
-		n.Config[k] = v
-	}
-	return c.UpdateNetwork(a.ctx, r.name, n.Writable(), etag)
+	return configOf(get, func(n *api.Network) *map[string]string { return &n.Config },
+		func(n *api.Network, etag string) error { return c.UpdateNetwork(a.ctx, r.name, n.Writable(), etag) }), nil
 }
 
 func networkShowCommand(a *app) *cobra.Command {
@@ -310,10 +214,7 @@ func networkShowCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [<remote>:]<network>",
 		Short: "Show network configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network")
 			if err != nil {
 				return err
@@ -324,24 +225,15 @@ func networkShowCommand(a *app) *cobra.Command {
 			}
 			n.UsedBy = sortedUsedBy(n.UsedBy)
 			return printYAML(a.stdout, n)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
 }
 
 func networkUnsetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.networkKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<network> <key>",
 		Short: "Unset network configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.networkSet(args[0], []string{args[1], ""}, target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }

@@ -37,12 +37,9 @@ func networkAttachCommand(a *app) *cobra.Command {
 		Use:   "attach [<remote>:]<network> <instance> [<device name>] [<interface name>]",
 		Short: "Attach network interfaces to instances",
 		Long:  "Attach new network interfaces to instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 4); exit {
-				return err
-			}
+		RunE: withArgCount(2, 4, func(args []string) error {
 			return a.networkAttach(args, instanceOwner(args[1]), true)
-		},
+		}),
 	}
 }
 
@@ -50,12 +47,9 @@ func networkAttachProfileCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "attach-profile [<remote>:]<network> <profile> [<device name>] [<interface name>]",
 		Short: "Attach network interfaces to profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 4); exit {
-				return err
-			}
+		RunE: withArgCount(2, 4, func(args []string) error {
 			return a.networkAttach(args, profileOwner(args[1]), false)
-		},
+		}),
 	}
 }
 
@@ -82,12 +76,9 @@ func networkDetachCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "detach [<remote>:]<network> <instance> [<device name>]",
 		Short: "Detach network interfaces from instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 3); exit {
-				return err
-			}
+		RunE: withArgCount(2, 3, func(args []string) error {
 			return a.networkDetach(args, instanceOwner(args[1]))
-		},
+		}),
 	}
 }
 
@@ -95,12 +86,9 @@ func networkDetachProfileCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "detach-profile [<remote>:]<network> <profile> [<device name>]",
 		Short: "Detach network interfaces from profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 3); exit {
-				return err
-			}
+		RunE: withArgCount(2, 3, func(args []string) error {
 			return a.networkDetach(args, profileOwner(args[1]))
-		},
+		}),
 	}
 }
 

@@ -15,10 +15,7 @@ func networkInfoCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [<remote>:]<network>",
 		Short: "Get runtime information on networks",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network_state")
 			if err != nil {
 				return err
@@ -29,7 +26,7 @@ func networkInfoCommand(a *app) *cobra.Command {
 			}
 			writeNetworkState(a.stdout, r.name, state)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -103,10 +100,7 @@ func networkListLeasesCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list-leases [<remote>:]<network>",
 		Short: "List DHCP leases",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingNetwork, "network_leases")
 			if err != nil {
 				return err
@@ -121,9 +115,9 @@ func networkListLeasesCommand(a *app) *cobra.Command {
 			}
 			header, rows := leaseRows(leases, clustered)
 			return renderTable(a.stdout, format, header, rows, leases)
-		},
+		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

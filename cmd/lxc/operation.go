@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // operationCommand is `lxc operation`: background operations.
@@ -21,56 +21,44 @@ func operationCommand(a *app) *cobra.Command {
 }
 
 func operationListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List background operations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			byStatus, err := c.GetOperations(a.ctx, false)
-			if err != nil {
-				return err
-			}
-			ops := []api.Operation{}
-			for _, list := range byStatus {
-				ops = append(ops, list...)
-			}
-			clustered := false
-			for _, op := range ops {
-				if op.Location != "" && op.Location != "none" {
-					clustered = true
-				}
-			}
-			header := []string{"ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"}
-			if clustered {
-				header = append(header, "LOCATION")
-			}
-			rows := [][]string{}
-			for _, op := range ops {
-				row := []string{op.ID, strings.ToUpper(op.Class), op.Description, strings.ToUpper(op.Status),
-					yesNo(op.MayCancel), op.CreatedAt.UTC().Format("2006/01/02 15:04 UTC")}
-				if clustered {
-					row = append(row, op.Location)
-				}
-				rows = append(rows, row)
-			}
-			sortRows(rows)
-			return renderTable(a.stdout, format, header, rows, ops)
-		},
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List background operations"}
+	return a.serverListCommand(cmd, nil, func(c *client.Client, _ string) (listing, error) {
+		byStatus, err := c.GetOperations(a.ctx, false)
+		if err != nil {
+			return listing{}, err
+		}
+		ops := []api.Operation{}
+		for _, list := range byStatus {
+			ops = append(ops, list...)
+		}
+		header, rows := operationRows(ops)
+		return listing{header, rows, ops}, nil
+	})
+}
+
+// operationRows is the operation table; a cluster adds the member.
+func operationRows(ops []api.Operation) ([]string, [][]string) {
+	clustered := false
+	for _, op := range ops {
+		if op.Location != "" && op.Location != "none" {
+			clustered = true
+		}
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	header := []string{"ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"}
+	if clustered {
+		header = append(header, "LOCATION")
+	}
+	rows := [][]string{}
+	for _, op := range ops {
+		row := []string{op.ID, strings.ToUpper(op.Class), op.Description, strings.ToUpper(op.Status),
+			yesNo(op.MayCancel), op.CreatedAt.UTC().Format("2006/01/02 15:04 UTC")}
+		if clustered {
+			row = append(row, op.Location)
+		}
+		rows = append(rows, row)
+	}
+	sortRows(rows)
+	return header, rows
 }
 
 func yesNo(b bool) string {
@@ -80,14 +68,8 @@ func yesNo(b bool) string {
 	return "NO"
 }
 
-// operationArg splits "[<remote>:]<operation>".
-func (a *app) operationArg(arg string) (string, string, error) {
-	remote, id, err := a.parseRemote(arg)
-	if err == nil && id == "" {
-		err = fmt.Errorf("Missing operation ID")
-	}
-	return remote, id, err
-}
+// missingOperation is LXD's error for "[<remote>:]" without an operation.
+const missingOperation = "Missing operation ID"
 
 func operationShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -95,24 +77,17 @@ func operationShowCommand(a *app) *cobra.Command {
 		Short: "Show details on a background operation",
 		Example: `  lxc operation show 344a79e4-d88a-45bf-9c39-c72c26f6ab8a
       Show details on that operation UUID`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
-			remote, id, err := a.operationArg(args[0])
+		RunE: withArgCount(1, 1, func(args []string) error {
+			r, err := a.resourceArg(args[0], missingOperation)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			op, err := c.OperationByID(a.ctx, id)
+			op, err := r.c.OperationByID(a.ctx, r.name)
 			if err != nil {
 				return err
 			}
 			return printYAML(a.stdout, &op.Operation)
-		},
+		}),
 	}
 }
 
@@ -121,25 +96,13 @@ func operationDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<operation>",
 		Aliases: []string{"cancel", "rm"},
 		Short:   "Delete a background operation (will attempt to cancel)",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
-			remote, id, err := a.operationArg(args[0])
+		RunE: withArgCount(1, 1, func(args []string) error {
+			r, err := a.resourceArg(args[0], missingOperation)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			if _, _, err := c.Query(a.ctx, "DELETE", "/1.0/operations/"+id, nil, ""); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Operation %s deleted\n", id)
-			}
-			return nil
-		},
+			_, _, err = r.c.Query(a.ctx, "DELETE", "/1.0/operations/"+r.name, nil, "")
+			return a.reportDone(err, "Operation %s deleted\n", r.name)
+		}),
 	}
 }

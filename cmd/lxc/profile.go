@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 )
 
 // profileCommand is `lxc profile`; devices are in profile_device.go.
@@ -47,10 +47,7 @@ func profileAddCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "add [<remote>:]<instance> <profile>",
 		Short: "Add profiles to instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Missing instance name")
 			if err != nil {
 				return err
@@ -58,14 +55,8 @@ func profileAddCommand(a *app) *cobra.Command {
 			err = a.editInstanceProfiles(r, func(profiles []string) ([]string, error) {
 				return append(profiles, args[1]), nil
 			})
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s added to %s\n", args[1], r.name)
-			}
-			return nil
-		},
+			return a.reportDone(err, "Profile %s added to %s\n", args[1], r.name)
+		}),
 	}
 }
 
@@ -82,10 +73,7 @@ func profileAssignCommand(a *app) *cobra.Command {
 
   lxc profile assign foo ''
       Remove all profile from "foo"`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Missing instance name")
 			if err != nil {
 				return err
@@ -106,7 +94,7 @@ func profileAssignCommand(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Profiles %s applied to %s\n", names, r.name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -114,10 +102,7 @@ func profileRemoveCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "remove [<remote>:]<instance> <profile>",
 		Short: "Remove profiles from instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], "Missing instance name")
 			if err != nil {
 				return err
@@ -129,14 +114,8 @@ func profileRemoveCommand(a *app) *cobra.Command {
 				}
 				return slices.Delete(profiles, i, i+1), nil
 			})
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s removed from %s\n", args[1], r.name)
-			}
-			return nil
-		},
+			return a.reportDone(err, "Profile %s removed from %s\n", args[1], r.name)
+		}),
 	}
 }
 
@@ -146,10 +125,7 @@ func profileCopyCommand(a *app) *cobra.Command {
 		Use:     "copy [<remote>:]<profile> [<remote>:]<profile>",
 		Aliases: []string{"cp"},
 		Short:   "Copy profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			src, err := a.resourceArg(args[0], "Missing source profile name")
 			if err != nil {
 				return err
@@ -170,7 +146,7 @@ func profileCopyCommand(a *app) *cobra.Command {
 				dc = dc.WithProject(targetProject)
 			}
 			return dc.CreateProfile(a.ctx, api.ProfilesPost{ProfilePut: p.ProfilePut, Name: dst.name})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&targetProject, "target-project", "", "Copy to a project different from the source``")
 	return cmd
@@ -180,22 +156,13 @@ func profileCreateCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "create [<remote>:]<profile>",
 		Short: "Create profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
 			}
-			if err := r.c.CreateProfile(a.ctx, api.ProfilesPost{Name: r.name}); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s created\n", r.name)
-			}
-			return nil
-		},
+			return a.reportDone(r.c.CreateProfile(a.ctx, api.ProfilesPost{Name: r.name}), "Profile %s created\n", r.name)
+		}),
 	}
 }
 
@@ -204,22 +171,13 @@ func profileDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<profile>",
 		Aliases: []string{"rm"},
 		Short:   "Delete profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
 			}
-			if err := r.c.DeleteProfile(a.ctx, r.name); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s deleted\n", r.name)
-			}
-			return nil
-		},
+			return a.reportDone(r.c.DeleteProfile(a.ctx, r.name), "Profile %s deleted\n", r.name)
+		}),
 	}
 }
 
@@ -248,88 +206,45 @@ func profileEditCommand(a *app) *cobra.Command {
 		Short: "Edit profile configurations as YAML",
 		Example: `  lxc profile edit <profile> < profile.yaml
       Update a profile using the content of profile.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				p, tag, err := r.c.GetProfile(a.ctx, r.name)
-				if err != nil {
-					return err
-				}
-				p.UsedBy = sortedUsedBy(p.UsedBy)
-				if current, err = yaml.Marshal(p); err != nil {
-					return err
-				}
-				etag = tag
-			}
-			return a.editYAML(profileEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.ProfilePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateProfile(a.ctx, r.name, put, etag)
+			return editObject(a, objectEdit[api.ProfilePut]{
+				header: profileEditHeader,
+				get: func() (any, string, error) {
+					p, etag, err := r.c.GetProfile(a.ctx, r.name)
+					if err == nil {
+						p.UsedBy = sortedUsedBy(p.UsedBy)
+					}
+					return p, etag, err
+				},
+				put: func(put api.ProfilePut, etag string) error {
+					return r.c.UpdateProfile(a.ctx, r.name, put, etag)
+				},
 			})
-		},
+		}),
 	}
 }
 
 func profileGetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.profileKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<profile> <key>",
 		Short: "Get values for profile configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceArg(args[0], missingProfile)
-			if err != nil {
-				return err
-			}
-			p, _, err := r.c.GetProfile(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, p.Config[args[1]])
-			return nil
-		},
-	}
+	})
 }
 
 func profileListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			profiles, err := c.GetProfiles(a.ctx)
-			if err != nil {
-				return err
-			}
-			header, rows := profileRows(profiles)
-			return renderTable(a.stdout, format, header, rows, profiles)
-		},
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List profiles"}
+	return a.serverListCommand(cmd, nil, func(c *client.Client, _ string) (listing, error) {
+		profiles, err := c.GetProfiles(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		header, rows := profileRows(profiles)
+		return listing{header, rows, profiles}, nil
+	})
 }
 
 func profileRenameCommand(a *app) *cobra.Command {
@@ -337,68 +252,54 @@ func profileRenameCommand(a *app) *cobra.Command {
 		Use:     "rename [<remote>:]<profile> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
 			}
-			if err := r.c.RenameProfile(a.ctx, r.name, args[1]); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Profile %s renamed to %s\n", r.name, args[1])
-			}
-			return nil
-		},
+			return a.reportDone(r.c.RenameProfile(a.ctx, r.name, args[1]), "Profile %s renamed to %s\n", r.name, args[1])
+		}),
 	}
 }
 
 func profileSetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.profileKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<profile> <key><value>...",
 		Short: "Set profile configuration keys",
 		Long: `Set profile configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc profile set [<remote>:]<profile> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.profileSet(args[0], args[1:])
-		},
-	}
+	})
 }
 
-// profileSet merges keys into a profile's config ("" unsets).
-func (a *app) profileSet(arg string, kv []string) error {
-	r, err := a.resourceArg(arg, missingProfile)
+func (a *app) profileKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, printUnset: true, open: a.profileConfig}
+}
+
+// profileConfig reaches a profile's config; a change is saved like the
+// device edits (editProfile), with empty maps rather than null.
+func (a *app) profileConfig(args []string, _ string, _ bool) (*configObject, error) {
+	r, err := a.resourceArg(args[0], missingProfile)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	return a.editProfile(r, func(p *api.Profile) error {
-		for k, v := range keys {
-			p.Config[k] = v
-		}
-		return nil
-	})
+	return configOf(
+		func() (*api.Profile, string, error) { return r.c.GetProfile(a.ctx, r.name) },
+		func(p *api.Profile) *map[string]string { return &p.Config },
+		func(p *api.Profile, etag string) error {
+			if p.Devices == nil {
+				p.Devices = map[string]map[string]string{}
+			}
+			return r.c.UpdateProfile(a.ctx, r.name, p.ProfilePut, etag)
+		}), nil
 }
 
 func profileShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<profile>",
 		Short: "Show profile configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceArg(args[0], missingProfile)
 			if err != nil {
 				return err
@@ -409,21 +310,15 @@ func profileShowCommand(a *app) *cobra.Command {
 			}
 			p.UsedBy = sortedUsedBy(p.UsedBy)
 			return printYAML(a.stdout, p)
-		},
+		}),
 	}
 }
 
 func profileUnsetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.profileKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<profile> <key>",
 		Short: "Unset profile configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.profileSet(args[0], []string{args[1], ""})
-		},
-	}
+	})
 }
 
 func profileRows(profiles []api.Profile) ([]string, [][]string) {

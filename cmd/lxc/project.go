@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 	"github.com/lxdng/lxd/shared/units"
 )
 
@@ -33,31 +33,19 @@ func projectCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<project>",
 		Short: "Create projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
-			req := api.ProjectsPost{Name: r.name}
-			req.Config = map[string]string{}
-			for _, kv := range config {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok {
-					return fmt.Errorf("Bad key=value pair: %s", kv)
-				}
-				req.Config[k] = v
-			}
-			if err := r.c.CreateProject(a.ctx, req); err != nil {
+			pairs, err := parsePairs(config, badPair)
+			if err != nil {
 				return err
 			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Project %s created\n", r.name)
-			}
-			return nil
-		},
+			req := api.ProjectsPost{Name: r.name}
+			req.Config = pairs
+			return a.reportDone(r.c.CreateProject(a.ctx, req), "Project %s created\n", r.name)
+		}),
 	}
 	cmd.Flags().StringArrayVarP(&config, "config", "c", nil, "Config key/value to apply to the new project``")
 	return cmd
@@ -68,10 +56,7 @@ func projectDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<project>",
 		Aliases: []string{"rm"},
 		Short:   "Delete projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -89,7 +74,7 @@ func projectDeleteCommand(a *app) *cobra.Command {
 				return a.conf.Save()
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -114,57 +99,29 @@ func projectEditCommand(a *app) *cobra.Command {
 		Short: "Edit project configurations as YAML",
 		Example: `  lxc project edit <project> < project.yaml
       Update a project using the content of project.yaml`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
 			}
-			var current []byte
-			etag := ""
-			if isTerminal(a.stdin) {
-				p, tag, err := r.c.GetProject(a.ctx, r.name)
-				if err != nil {
-					return err
-				}
-				if current, err = yaml.Marshal(p); err != nil {
-					return err
-				}
-				etag = tag
-			}
-			return a.editYAML(projectEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.ProjectPut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateProject(a.ctx, r.name, put, etag)
+			return editObject(a, objectEdit[api.ProjectPut]{
+				header: projectEditHeader,
+				get: func() (any, string, error) {
+					return r.c.GetProject(a.ctx, r.name)
+				},
+				put: func(put api.ProjectPut, etag string) error {
+					return r.c.UpdateProject(a.ctx, r.name, put, etag)
+				},
 			})
-		},
+		}),
 	}
 }
 
 func projectGetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.projectKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<project> <key>",
 		Short: "Get values for project configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceFor(args[0], missingProject, "projects")
-			if err != nil {
-				return err
-			}
-			p, _, err := r.c.GetProject(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, p.Config[args[1]])
-			return nil
-		},
-	}
+	})
 }
 
 func projectInfoCommand(a *app) *cobra.Command {
@@ -172,10 +129,7 @@ func projectInfoCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [<remote>:]<project> <key>",
 		Short: "Get a summary of resource allocations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "project_usage")
 			if err != nil {
 				return err
@@ -186,9 +140,9 @@ func projectInfoCommand(a *app) *cobra.Command {
 			}
 			rows := projectStateRows(state)
 			return renderTable(a.stdout, format, []string{"RESOURCE", "LIMIT", "USAGE"}, rows, state)
-		},
+		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -217,37 +171,16 @@ func projectStateRows(state *api.ProjectState) [][]string {
 }
 
 func projectListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			if err := a.requireExtensions(c, "projects"); err != nil {
-				return err
-			}
-			projects, err := c.GetProjects(a.ctx)
-			if err != nil {
-				return err
-			}
-			current := orDefault(a.conf.Remotes[remote].Project, "default")
-			header, rows := projectRows(projects, current)
-			return renderTable(a.stdout, format, header, rows, projects)
-		},
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List projects"}
+	return a.serverListCommand(cmd, []string{"projects"}, func(c *client.Client, remote string) (listing, error) {
+		projects, err := c.GetProjects(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		current := orDefault(a.conf.Remotes[remote].Project, "default")
+		header, rows := projectRows(projects, current)
+		return listing{header, rows, projects}, nil
+	})
 }
 
 func projectRows(projects []api.Project, current string) ([]string, [][]string) {
@@ -275,10 +208,7 @@ func projectRenameCommand(a *app) *cobra.Command {
 		Use:     "rename [<remote>:]<project> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename projects",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -287,65 +217,42 @@ func projectRenameCommand(a *app) *cobra.Command {
 			if err == nil {
 				err = a.waitOperation(r.c, op, "")
 			}
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Project %s renamed to %s\n", r.name, args[1])
-			}
-			return nil
-		},
+			return a.reportDone(err, "Project %s renamed to %s\n", r.name, args[1])
+		}),
 	}
 }
 
 func projectSetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.projectKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<project> <key>=<value>...",
 		Short: "Set project configuration keys",
 		Long: `Set project configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc project set [<remote>:]<project> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.projectSet(args[0], args[1:])
-		},
-	}
+	})
 }
 
-// projectSet merges keys into a project's config ("" unsets).
-func (a *app) projectSet(arg string, kv []string) error {
-	r, err := a.resourceFor(arg, missingProject, "projects")
+func (a *app) projectKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, printUnset: true, open: a.projectConfig}
+}
+
+func (a *app) projectConfig(args []string, _ string, _ bool) (*configObject, error) {
+	r, err := a.resourceFor(args[0], missingProject, "projects")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	p, etag, err := r.c.GetProject(a.ctx, r.name)
-	if err != nil {
-		return err
-	}
-	if p.Config == nil {
-		p.Config = map[string]string{}
-	}
-	for k, v := range keys {
-		p.Config[k] = v
-	}
-	return r.c.UpdateProject(a.ctx, r.name, p.ProjectPut, etag)
+	return configOf(
+		func() (*api.Project, string, error) { return r.c.GetProject(a.ctx, r.name) },
+		func(p *api.Project) *map[string]string { return &p.Config },
+		func(p *api.Project, etag string) error { return r.c.UpdateProject(a.ctx, r.name, p.ProjectPut, etag) }), nil
 }
 
 func projectShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<project>",
 		Short: "Show project options",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingProject, "projects")
 			if err != nil {
 				return err
@@ -355,7 +262,7 @@ func projectShowCommand(a *app) *cobra.Command {
 				return err
 			}
 			return printYAML(a.stdout, p)
-		},
+		}),
 	}
 }
 
@@ -363,10 +270,7 @@ func projectSwitchCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "switch [<remote>:]<project>",
 		Short: "Switch the current project",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], "", "projects")
 			if err != nil {
 				return err
@@ -378,19 +282,13 @@ func projectSwitchCommand(a *app) *cobra.Command {
 			remote.Project = r.name
 			a.conf.Remotes[r.remote] = remote
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 
 func projectUnsetCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	return a.projectKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<project> <key>",
 		Short: "Unset project configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.projectSet(args[0], []string{args[1], ""})
-		},
-	}
+	})
 }

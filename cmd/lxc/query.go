@@ -28,12 +28,9 @@ func queryCommand(a *app) *cobra.Command {
 		Short: "Send a raw query to LXD",
 		Example: `  lxc query -X DELETE --wait /1.0/instances/c1
       Delete local instance "c1".`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			return a.query(f, args[0])
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&f.method, "request", "X", "GET", "Action (defaults to GET)``")
 	cmd.Flags().StringVarP(&f.data, "data", "d", "", "Input data``")

@@ -27,15 +27,12 @@ func remoteListCommand(a *app) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the available remotes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 0); exit {
-				return err
-			}
+		RunE: withArgCount(0, 0, func(args []string) error {
 			header := []string{"NAME", "URL", "PROTOCOL", "AUTH TYPE", "PUBLIC", "STATIC", "GLOBAL"}
 			return renderTable(a.stdout, format, header, remoteRows(a.conf), a.conf.Remotes)
-		},
+		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -97,10 +94,7 @@ func remoteRemoveCommand(a *app) *cobra.Command {
 		Use:     "remove <remote>",
 		Aliases: []string{"rm"},
 		Short:   "Remove remotes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			name := args[0]
 			if _, err := a.remoteModifiable(name); err != nil {
 				return err
@@ -111,7 +105,7 @@ func remoteRemoveCommand(a *app) *cobra.Command {
 			delete(a.conf.Remotes, name)
 			_ = os.Remove(a.conf.ServerCertPath(name))
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 
@@ -120,10 +114,7 @@ func remoteRenameCommand(a *app) *cobra.Command {
 		Use:     "rename <remote> <new-name>",
 		Aliases: []string{"mv"},
 		Short:   "Rename remotes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			oldName, newName := args[0], args[1]
 			r, err := a.remoteModifiable(oldName)
 			if err != nil {
@@ -147,7 +138,7 @@ func remoteRenameCommand(a *app) *cobra.Command {
 				a.conf.DefaultRemote = newName
 			}
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 
@@ -156,16 +147,13 @@ func remoteSwitchCommand(a *app) *cobra.Command {
 		Use:     "switch <remote>",
 		Aliases: []string{"set-default"},
 		Short:   "Switch the default remote",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			if _, err := a.remoteExisting(args[0]); err != nil {
 				return err
 			}
 			a.conf.DefaultRemote = args[0]
 			return a.conf.Save()
-		},
+		}),
 	}
 }
 
@@ -173,13 +161,10 @@ func remoteGetDefaultCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get-default",
 		Short: "Show the default remote",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 0); exit {
-				return err
-			}
+		RunE: withArgCount(0, 0, func(args []string) error {
 			fmt.Fprintln(a.stdout, a.conf.DefaultRemote)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -187,10 +172,7 @@ func remoteSetURLCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "set-url <remote> <URL>",
 		Short: "Set the URL for the remote",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.remoteModifiable(args[0])
 			if err != nil {
 				return err
@@ -198,6 +180,6 @@ func remoteSetURLCommand(a *app) *cobra.Command {
 			r.Addr = args[1]
 			a.conf.Remotes[args[0]] = r
 			return a.conf.Save()
-		},
+		}),
 	}
 }

@@ -36,13 +36,10 @@ URL for remote resources must be HTTPS (https://).
 
 Basic authentication can be used when combined with the "simplestreams" protocol:
   lxc remote add some-name https://LOGIN:PASSWORD@example.com/some/path --protocol=simplestreams`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			name, addr := args[0], args[len(args)-1]
 			return a.remoteAdd(f, name, addr)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.acceptCert, "accept-certificate", false, "Accept certificate")

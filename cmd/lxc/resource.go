@@ -46,26 +46,27 @@ func (r *resource) withTarget(target string) *client.Client {
 	return r.c
 }
 
-// parseCreateConfig reads the "key=value" arguments of create commands;
-// LXD prints a malformed one as the split list ("[foo]").
-func parseCreateConfig(args []string) (map[string]string, error) {
+// parsePairs reads "key=value" arguments. A malformed one fails with
+// badPair, a format for the argument: LXD words it differently per command.
+func parsePairs(args []string, badPair string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, arg := range args {
 		k, v, ok := strings.Cut(arg, "=")
 		if !ok {
-			return nil, fmt.Errorf("Bad key=value pair: [%s]", arg)
+			return nil, fmt.Errorf(badPair, arg)
 		}
 		out[k] = v
 	}
 	return out, nil
 }
 
-// printConfigKey prints a config value followed by a newline only when the
-// key is set, as LXD's storage and network get do.
-func (a *app) printConfigKey(config map[string]string, key string) {
-	if v, ok := config[key]; ok {
-		fmt.Fprintln(a.stdout, v)
-	}
+// badPair is the usual wording of a malformed "key=value" argument.
+const badPair = "Bad key=value pair: %s"
+
+// parseCreateConfig reads the "key=value" arguments of the storage create
+// commands; LXD prints a malformed one as the split list ("[foo]").
+func parseCreateConfig(args []string) (map[string]string, error) {
+	return parsePairs(args, "Bad key=value pair: [%s]")
 }
 
 // usedByGroups sorts used_by URLs into the "used by" map of the info

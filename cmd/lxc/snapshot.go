@@ -22,10 +22,7 @@ When --stateful is used, LXD attempts to checkpoint the instance's
 running state, including process memory state, TCP connections, ...`,
 		Example: `  lxc snapshot u1 snap0
       Create a snapshot of "u1" called "snap0".`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
@@ -53,7 +50,7 @@ running state, including process memory state, TCP connections, ...`,
 				return err
 			}
 			return a.waitOperation(c, op, "")
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&stateful, "stateful", false, "Whether or not to snapshot the instance's running state")
 	cmd.Flags().BoolVar(&noExpiry, "no-expiry", false, "Ignore any configured auto-expiry for the instance")
@@ -74,10 +71,7 @@ If --stateful is passed, then the running state will be restored too.`,
 
   lxc restore u1 snap0
       Restore the snapshot.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			c, name, err := a.instanceArg(args[0])
 			if err != nil {
 				return err
@@ -90,7 +84,7 @@ If --stateful is passed, then the running state will be restored too.`,
 			// "stateful"); everything else is left empty on purpose.
 			put := api.InstancePut{Restore: snap, Stateful: stateful}
 			return a.updateInstance(c, name, put, "")
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&stateful, "stateful", false, "Whether or not to restore the instance's running state from snapshot (if available)")
 	return cmd

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -33,10 +31,7 @@ func storageCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<pool> <driver> [key=value...]",
 		Short: "Create storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			r, err := a.resourceFor(args[0], "", "storage")
 			if err != nil {
 				return err
@@ -47,18 +42,8 @@ func storageCreateCommand(a *app) *cobra.Command {
 			}
 			req := api.StoragePoolsPost{Name: r.name, Driver: args[1]}
 			req.Config = config
-			if err := r.withTarget(target).CreateStoragePool(a.ctx, req); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				if target != "" {
-					fmt.Fprintf(a.stdout, "Storage pool %s pending on member %s\n", r.name, target)
-				} else {
-					fmt.Fprintf(a.stdout, "Storage pool %s created\n", r.name)
-				}
-			}
-			return nil
-		},
+			return a.reportCreated(r.withTarget(target).CreateStoragePool(a.ctx, req), "Storage pool", r.name, target)
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -69,22 +54,13 @@ func storageDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<pool>",
 		Aliases: []string{"rm"},
 		Short:   "Delete storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
-			if err := r.c.DeleteStoragePool(a.ctx, r.name); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Storage pool %s deleted\n", r.name)
-			}
-			return nil
-		},
+			return a.reportDone(r.c.DeleteStoragePool(a.ctx, r.name), "Storage pool %s deleted\n", r.name)
+		}),
 	}
 }
 
@@ -109,57 +85,35 @@ func storageEditCommand(a *app) *cobra.Command {
 		Short: "Edit storage pool configurations as YAML",
 		Example: `  lxc storage edit [<remote>:]<pool> < pool.yaml
       Update a storage pool using the content of pool.yaml.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
 			}
-			pool, err := r.c.GetStoragePool(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			pool.UsedBy = sortedUsedBy(pool.UsedBy)
-			current, err := yaml.Marshal(pool)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(storagePoolEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.StoragePoolPut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				return r.c.UpdateStoragePool(a.ctx, r.name, put)
+			return editObject(a, objectEdit[api.StoragePoolPut]{
+				header:       storagePoolEditHeader,
+				getWhenPiped: true,
+				get: func() (any, string, error) {
+					pool, err := r.c.GetStoragePool(a.ctx, r.name)
+					if err != nil {
+						return nil, "", err
+					}
+					pool.UsedBy = sortedUsedBy(pool.UsedBy)
+					return pool, "", nil
+				},
+				put: func(put api.StoragePoolPut, _ string) error {
+					return r.c.UpdateStoragePool(a.ctx, r.name, put)
+				},
 			})
-		},
+		}),
 	}
 }
 
 func storageGetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.storagePoolKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<pool> <key>",
 		Short: "Get values for storage pool configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			r, err := a.resourceFor(args[0], missingPool, "storage")
-			if err != nil {
-				return err
-			}
-			pool, err := r.withTarget(target).GetStoragePool(a.ctx, r.name)
-			if err != nil {
-				return err
-			}
-			a.printConfigKey(pool.Config, args[1])
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func storageInfoCommand(a *app) *cobra.Command {
@@ -168,10 +122,7 @@ func storageInfoCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [<remote>:]<pool>",
 		Short: "Show useful information about storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -202,7 +153,7 @@ func storageInfoCommand(a *app) *cobra.Command {
 				"space used":  size(res.Space.Used),
 			}
 			return printYAML(a.stdout, map[string]any{"info": info, "used by": usedByGroups(pool.UsedBy)})
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&bytes, "bytes", false, "Show the used and free space in bytes")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -210,40 +161,19 @@ func storageInfoCommand(a *app) *cobra.Command {
 }
 
 func storageListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List available storage pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit && err != nil {
-				return err
-			}
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			if err := a.requireExtensions(c, "storage"); err != nil {
-				return err
-			}
-			pools, err := c.GetStoragePools(a.ctx)
-			if err != nil {
-				return err
-			}
-			clustered, err := a.isClustered(c)
-			if err != nil {
-				return err
-			}
-			header, rows := storagePoolRows(pools, clustered)
-			return renderTable(a.stdout, format, header, rows, pools)
-		},
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List available storage pools"}
+	return a.serverListCommand(cmd, []string{"storage"}, func(c *client.Client, _ string) (listing, error) {
+		pools, err := c.GetStoragePools(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		clustered, err := a.isClustered(c)
+		if err != nil {
+			return listing{}, err
+		}
+		header, rows := storagePoolRows(pools, clustered)
+		return listing{header, rows, pools}, nil
+	})
 }
 
 // storagePoolRows builds the pool table; a cluster hides the member-local
@@ -276,48 +206,37 @@ func (a *app) isClustered(c *client.Client) (bool, error) {
 }
 
 func storageSetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.storagePoolKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<pool> <key> <value>",
 		Short: "Set storage pool configuration keys",
 		Long: `Set storage pool configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc storage set [<remote>:]<pool> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
-			return a.storagePoolSet(args[0], args[1:], target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
-// storagePoolSet merges keys into a pool's config; unset passes "" values,
-// which the server drops.
-func (a *app) storagePoolSet(arg string, kv []string, target string) error {
-	r, err := a.resourceFor(arg, missingPool, "storage")
+func (a *app) storagePoolKeys() configKeys {
+	return configKeys{a: a, objectArgs: 1, target: true, open: a.storagePoolConfig}
+}
+
+// storagePoolConfig reaches a pool's config; pools are written without an
+// ETag, as LXD's client does.
+func (a *app) storagePoolConfig(args []string, target string, _ bool) (*configObject, error) {
+	r, err := a.resourceFor(args[0], missingPool, "storage")
 	if err != nil {
-		return err
-	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	c := r.withTarget(target)
-	pool, err := c.GetStoragePool(a.ctx, r.name)
-	if err != nil {
-		return err
-	}
-	if pool.Config == nil {
-		pool.Config = map[string]string{}
-	}
-	for k, v := range keys {
-		pool.Config[k] = v
-	}
-	return c.UpdateStoragePool(a.ctx, r.name, pool.StoragePoolPut)
+	return configOf(
+		func() (*api.StoragePool, string, error) {
+			pool, err := c.GetStoragePool(a.ctx, r.name)
+			return pool, "", err
+		},
+		func(pool *api.StoragePool) *map[string]string { return &pool.Config },
+		func(pool *api.StoragePool, _ string) error {
+			return c.UpdateStoragePool(a.ctx, r.name, pool.StoragePoolPut)
+		}), nil
 }
 
 func storageShowCommand(a *app) *cobra.Command {
@@ -326,10 +245,7 @@ func storageShowCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [<remote>:]<pool>",
 		Short: "Show storage pool configurations and resources",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
+		RunE: withArgCount(1, 1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -351,7 +267,7 @@ func storageShowCommand(a *app) *cobra.Command {
 			}
 			pool.UsedBy = sortedUsedBy(pool.UsedBy)
 			return printYAML(a.stdout, pool)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&resources, "resources", false, "Show the resources available to the storage pool")
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
@@ -359,17 +275,8 @@ func storageShowCommand(a *app) *cobra.Command {
 }
 
 func storageUnsetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.storagePoolKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<pool> <key>",
 		Short: "Unset storage pool configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
-			return a.storagePoolSet(args[0], []string{args[1], ""}, target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/client"
@@ -77,10 +75,7 @@ func volumeCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [<remote>:]<pool> <volume> [key=value...]",
 		Short: "Create new custom storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, -1); exit {
-				return err
-			}
+		RunE: withArgCount(2, -1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -96,14 +91,8 @@ func volumeCreateCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.waitOperation(r.c, op, ""); err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Storage volume %s created\n", args[1])
-			}
-			return nil
-		},
+			return a.reportDone(a.waitOperation(r.c, op, ""), "Storage volume %s created\n", args[1])
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	cmd.Flags().StringVar(&contentType, "type", "filesystem", "Content type, block or filesystem``")
@@ -116,10 +105,7 @@ func volumeDeleteCommand(a *app) *cobra.Command {
 		Use:     "delete [<remote>:]<pool> <volume>[/<snapshot>]",
 		Aliases: []string{"rm"},
 		Short:   "Delete storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -133,14 +119,8 @@ func volumeDeleteCommand(a *app) *cobra.Command {
 			if err == nil {
 				err = a.waitOperation(v.c, op, "")
 			}
-			if err != nil {
-				return err
-			}
-			if !a.flags.quiet {
-				fmt.Fprintf(a.stdout, "Storage volume %s deleted\n", args[1])
-			}
-			return nil
-		},
+			return a.reportDone(err, "Storage volume %s deleted\n", args[1])
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -165,10 +145,7 @@ func volumeEditCommand(a *app) *cobra.Command {
 		Short: "Edit storage volume configurations as YAML",
 		Example: `  lxc storage volume edit [<remote>:]<pool> <volume> < volume.yaml
       Update a storage volume using the content of pool.yaml.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -176,146 +153,89 @@ func volumeEditCommand(a *app) *cobra.Command {
 			if v.snap != "" {
 				return a.editVolumeSnapshot(v)
 			}
-			vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
-			if err != nil {
-				return err
-			}
-			current, err := yaml.Marshal(vol)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(storageVolumeEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.StorageVolumePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				if fromStdin {
-					etag = ""
-				}
-				return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
+			return editObject(a, objectEdit[api.StorageVolumePut]{
+				header:       storageVolumeEditHeader,
+				getWhenPiped: true,
+				get: func() (any, string, error) {
+					return v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+				},
+				put: func(put api.StorageVolumePut, etag string) error {
+					return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
+				},
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
 }
 
 func (a *app) editVolumeSnapshot(v *volumeRef) error {
-	snap, etag, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
-	if err != nil {
-		return err
-	}
-	current, err := yaml.Marshal(snap)
-	if err != nil {
-		return err
-	}
-	return a.editYAML(storageVolumeEditHeader, current, func(data []byte, fromStdin bool) error {
-		var put api.StorageVolumeSnapshotPut
-		if err := yaml.Unmarshal(data, &put); err != nil {
-			return err
-		}
-		if fromStdin {
-			etag = ""
-		}
-		return v.c.UpdateStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, put, etag)
+	return editObject(a, objectEdit[api.StorageVolumeSnapshotPut]{
+		header:       storageVolumeEditHeader,
+		getWhenPiped: true,
+		get: func() (any, string, error) {
+			return v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+		},
+		put: func(put api.StorageVolumeSnapshotPut, etag string) error {
+			return v.c.UpdateStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap, put, etag)
+		},
 	})
 }
 
 func volumeGetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.volumeKeys().getCommand(&cobra.Command{
 		Use:   "get [<remote>:]<pool> <volume>[/<snapshot>] <key>",
 		Short: "Get values for storage volume configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
-			v, err := a.volumeArgs(args[0], args[1], target)
-			if err != nil {
-				return err
-			}
-			if v.snap != "" {
-				snap, _, err := v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
-				if err != nil {
-					return err
-				}
-				a.printConfigKey(snap.Config, args[2])
-				return nil
-			}
-			vol, _, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
-			if err != nil {
-				return err
-			}
-			a.printConfigKey(vol.Config, args[2])
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func volumeSetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.volumeKeys().setCommand(&cobra.Command{
 		Use:   "set [<remote>:]<pool> <volume> <key>=<value>...",
 		Short: "Set storage volume configuration keys",
 		Long: `Set storage volume configuration keys
 
 For backward compatibility, a single configuration key may still be set with:
     lxc storage volume set [<remote>:]<pool> <volume> <key> <value>`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, -1); exit {
-				return err
-			}
-			return a.volumeSet(args[0], args[1], args[2:], target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 var errSnapshotReadOnly = errors.New("Snapshots are read-only and can't have their configuration changed")
 
-// volumeSet merges keys into a volume's config ("" values unset them).
-func (a *app) volumeSet(poolArg, volArg string, kv []string, target string) error {
-	v, err := a.volumeArgs(poolArg, volArg, target)
+func (a *app) volumeKeys() configKeys {
+	return configKeys{a: a, objectArgs: 2, target: true, open: a.volumeConfig}
+}
+
+// volumeConfig reaches the config of a volume, or for reading of one of
+// its snapshots.
+func (a *app) volumeConfig(args []string, target string, toChange bool) (*configObject, error) {
+	v, err := a.volumeArgs(args[0], args[1], target)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if v.snap != "" && toChange {
+		return nil, errSnapshotReadOnly
 	}
 	if v.snap != "" {
-		return errSnapshotReadOnly
+		return configOf(func() (*api.StorageVolumeSnapshot, string, error) {
+			return v.c.GetStorageVolumeSnapshot(a.ctx, v.name, v.volType, v.vol, v.snap)
+		}, func(s *api.StorageVolumeSnapshot) *map[string]string { return &s.Config }, nil), nil
 	}
-	keys, err := parseKeyValues(kv, a.stdin)
-	if err != nil {
-		return err
-	}
-	vol, etag, err := v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
-	if err != nil {
-		return err
-	}
-	if vol.Config == nil {
-		vol.Config = map[string]string{}
-	}
-	for k, val := range keys {
-		vol.Config[k] = val
-	}
-	return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, vol.StorageVolumePut, etag)
+	return configOf(
+		func() (*api.StorageVolume, string, error) {
+			return v.c.GetStorageVolume(a.ctx, v.name, v.volType, v.vol)
+		},
+		func(vol *api.StorageVolume) *map[string]string { return &vol.Config },
+		func(vol *api.StorageVolume, etag string) error {
+			return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, vol.StorageVolumePut, etag)
+		}), nil
 }
 
 func volumeUnsetCommand(a *app) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
+	return a.volumeKeys().unsetCommand(&cobra.Command{
 		Use:   "unset [<remote>:]<pool> <volume> <key>",
 		Short: "Unset storage volume configuration keys",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
-			return a.volumeSet(args[0], args[1], []string{args[2], ""}, target)
-		},
-	}
-	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
-	return cmd
+	})
 }
 
 func volumeShowCommand(a *app) *cobra.Command {
@@ -328,10 +248,7 @@ func volumeShowCommand(a *app) *cobra.Command {
 
   lxc storage volume show default container/data
       Will show the properties of the filesystem for a container called "data" in the "default" pool.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -349,7 +266,7 @@ func volumeShowCommand(a *app) *cobra.Command {
 			}
 			vol.UsedBy = sortedUsedBy(vol.UsedBy)
 			return printYAML(a.stdout, vol)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -361,12 +278,9 @@ func volumeRenameCommand(a *app) *cobra.Command {
 		Use:   "rename [<remote>:]<pool> <old name>[/<old snapshot name>] <new name>[/<new snapshot name>]",
 		Short: "Rename storage volumes and storage volume snapshots",
 		Long:  "Rename storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			return a.volumeRename(args, target)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -392,13 +306,7 @@ func (a *app) volumeRename(args []string, target string) error {
 	if err == nil {
 		err = a.waitOperation(v.c, op, "")
 	}
-	if err != nil {
-		return err
-	}
-	if !a.flags.quiet {
-		fmt.Fprintf(a.stdout, "Renamed storage volume from \"%s\" to \"%s\"\n", oldName, newName)
-	}
-	return nil
+	return a.reportDone(err, "Renamed storage volume from \"%s\" to \"%s\"\n", oldName, newName)
 }
 
 func volumeRestoreCommand(a *app) *cobra.Command {
@@ -406,10 +314,7 @@ func volumeRestoreCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "restore [<remote>:]<pool> <volume> <snapshot>",
 		Short: "Restore storage volume snapshots",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 3); exit {
-				return err
-			}
+		RunE: withArgCount(3, 3, func(args []string) error {
 			v, err := a.volumeArgs(args[0], args[1], target)
 			if err != nil {
 				return err
@@ -421,7 +326,7 @@ func volumeRestoreCommand(a *app) *cobra.Command {
 			put := vol.StorageVolumePut
 			put.Restore = args[2]
 			return v.c.UpdateStorageVolume(a.ctx, v.name, v.volType, v.vol, put, etag)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd

@@ -20,10 +20,7 @@ func volumeAttachCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "attach [<remote>:]<pool> <volume> <instance> [<device name>] [<path>]",
 		Short: "Attach new storage volumes to instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 5); exit {
-				return err
-			}
+		RunE: withArgCount(3, 5, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -34,7 +31,7 @@ func volumeAttachCommand(a *app) *cobra.Command {
 				dev["path"] = path
 			}
 			return a.addDevice(r.c, instanceOwner(args[2]), devName, dev)
-		},
+		}),
 	}
 }
 
@@ -42,10 +39,7 @@ func volumeAttachProfileCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "attach-profile [<remote:>]<pool> <volume> <profile> [<device name>] [<path>]",
 		Short: "Attach new storage volumes to profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 5); exit {
-				return err
-			}
+		RunE: withArgCount(3, 5, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -61,7 +55,7 @@ func volumeAttachProfileCommand(a *app) *cobra.Command {
 				dev["path"] = path
 			}
 			return a.addDevice(r.c, profileOwner(args[2]), devName, dev)
-		},
+		}),
 	}
 }
 
@@ -69,12 +63,9 @@ func volumeDetachCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "detach [<remote>:]<pool> <volume> <instance> [<device name>]",
 		Short: "Detach storage volumes from instances",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 4); exit {
-				return err
-			}
+		RunE: withArgCount(3, 4, func(args []string) error {
 			return a.volumeDetach(args, instanceOwner(args[2]))
-		},
+		}),
 	}
 }
 
@@ -82,12 +73,9 @@ func volumeDetachProfileCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "detach-profile [<remote:>]<pool> <volume> <profile> [<device name>]",
 		Short: "Detach storage volumes from profiles",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 3, 4); exit {
-				return err
-			}
+		RunE: withArgCount(3, 4, func(args []string) error {
 			return a.volumeDetach(args, profileOwner(args[2]))
-		},
+		}),
 	}
 }
 

@@ -26,16 +26,13 @@ func volumeCopyCommand(a *app) *cobra.Command {
 		Use:     "copy [<remote>:]<pool>/<volume>[/<snapshot>] [<remote>:]<pool>/<volume>",
 		Aliases: []string{"cp"},
 		Short:   "Copy storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			if err := a.volumeCopy(args, f, false); err != nil {
 				return err
 			}
 			a.progressDone("Storage volume copied successfully!")
 			return nil
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.destinationTarget, "destination-target", "", "Destination cluster member name``")
@@ -53,16 +50,13 @@ func volumeMoveCommand(a *app) *cobra.Command {
 		Use:     "move [<remote>:]<pool>/<volume> [<remote>:]<pool>/<volume>",
 		Aliases: []string{"mv"},
 		Short:   "Move storage volumes between pools",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			if err := a.volumeCopy(args, f, true); err != nil {
 				return err
 			}
 			a.progressDone("Storage volume moved successfully!")
 			return nil
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.destinationTarget, "destination-target", "", "Destination cluster member name``")
@@ -168,10 +162,7 @@ func volumeExportCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export [<remote>:]<pool> <volume> [<path>]",
 		Short: "Export custom storage volume",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 3); exit {
-				return err
-			}
+		RunE: withArgCount(2, 3, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -180,7 +171,7 @@ func volumeExportCommand(a *app) *cobra.Command {
 				return errNoVolumeBackups
 			}
 			return errors.New("Volume backups aren't supported by this client yet")
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&compression, "compression", "", "Define a compression algorithm: for backup or none``")
 	cmd.Flags().BoolVar(&optimized, "optimized-storage", false,
@@ -198,10 +189,7 @@ func volumeImportCommand(a *app) *cobra.Command {
 		Long:  "Import backups of custom volumes including their snapshots.",
 		Example: `  lxc storage volume import default backup0.tar.gz
   		Create a new custom volume using backup0.tar.gz as the source.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 3); exit {
-				return err
-			}
+		RunE: withArgCount(2, 3, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -210,7 +198,7 @@ func volumeImportCommand(a *app) *cobra.Command {
 				return errNoVolumeBackups
 			}
 			return errors.New("Volume backups aren't supported by this client yet")
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd

@@ -150,10 +150,7 @@ Column shorthand chars:
     t - Type of volume (custom, image, container or virtual-machine)
     u - Number of references (used by)
     U - Current disk usage`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, -1); exit {
-				return err
-			}
+		RunE: withArgCount(1, -1, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -175,11 +172,11 @@ Column shorthand chars:
 				return err
 			}
 			return renderTable(a.stdout, format, header, rows, vols)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&allProjects, "all-projects", false, "All projects")
 	cmd.Flags().StringVarP(&columns, "columns", "c", defaultVolumeColumns, "Columns``")
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -224,10 +221,7 @@ func volumeInfoCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [<remote>:]<pool> <volume>",
 		Short: "Show storage volume state information",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 2); exit {
-				return err
-			}
+		RunE: withArgCount(2, 2, func(args []string) error {
 			r, err := a.resourceFor(args[0], "Missing storage pool name", "storage")
 			if err != nil {
 				return err
@@ -240,7 +234,7 @@ func volumeInfoCommand(a *app) *cobra.Command {
 				return errors.New("Only instance or custom volumes are supported")
 			}
 			return a.volumeInfo(r.withTarget(target), r.name, volType, name)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "Cluster member name``")
 	return cmd
@@ -319,10 +313,7 @@ func volumeSnapshotCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "snapshot [<remote>:]<pool> <volume> [<snapshot>]",
 		Short: "Snapshot storage volumes",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 2, 3); exit {
-				return err
-			}
+		RunE: withArgCount(2, 3, func(args []string) error {
 			r, err := a.resourceFor(args[0], missingPool, "storage")
 			if err != nil {
 				return err
@@ -352,7 +343,7 @@ func volumeSnapshotCommand(a *app) *cobra.Command {
 				return err
 			}
 			return a.waitOperation(c, op, "")
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&noExpiry, "no-expiry", false, "Ignore any configured auto-expiry for the storage volume")
 	cmd.Flags().BoolVar(&reuse, "reuse", false, "If the snapshot name already exists, delete and create a new one")

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/client"
 	"github.com/lxdng/lxd/shared/tlsutil"
 )
 
@@ -52,12 +52,9 @@ If the certificate is omitted, a token will be generated and returned. A client
 providing a valid token will have its client certificate added to the trusted list
 and the consumed token will be invalidated. Similar to certificates, tokens can be
 restricted to one or more projects.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 2); exit && err != nil {
-				return err
-			}
+		RunE: withArgCount(0, 2, func(args []string) error {
 			return a.trustAdd(f, args)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.name, "name", "", "Alternative certificate name``")
@@ -151,47 +148,34 @@ func lxdDate(t time.Time) string {
 }
 
 func trustListCommand(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:     "list [<remote>:]",
-		Aliases: []string{"ls"},
-		Short:   "List trusted clients",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
-			remote, err := a.parseServerArg(args)
-			if err != nil {
-				return err
-			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			certs, err := c.GetCertificates(a.ctx)
-			if err != nil {
-				return err
-			}
-			rows := [][]string{}
-			for _, cert := range certs {
-				parsed, err := tlsutil.ParseCertificate([]byte(cert.Certificate))
-				if err != nil {
-					return err
-				}
-				fp := cert.Fingerprint
-				if len(fp) > 12 {
-					fp = fp[:12]
-				}
-				rows = append(rows, []string{cert.Type, cert.Name, parsed.Subject.CommonName, fp,
-					lxdDate(parsed.NotBefore), lxdDate(parsed.NotAfter)})
-			}
-			sortRows(rows)
-			header := []string{"TYPE", "NAME", "COMMON NAME", "FINGERPRINT", "ISSUE DATE", "EXPIRY DATE"}
-			return renderTable(a.stdout, format, header, rows, certs)
-		},
+	cmd := &cobra.Command{Use: "list [<remote>:]", Aliases: []string{"ls"}, Short: "List trusted clients"}
+	return a.serverListCommand(cmd, nil, func(c *client.Client, _ string) (listing, error) {
+		certs, err := c.GetCertificates(a.ctx)
+		if err != nil {
+			return listing{}, err
+		}
+		rows, err := certificateRows(certs)
+		header := []string{"TYPE", "NAME", "COMMON NAME", "FINGERPRINT", "ISSUE DATE", "EXPIRY DATE"}
+		return listing{header, rows, certs}, err
+	})
+}
+
+func certificateRows(certs []api.Certificate) ([][]string, error) {
+	rows := [][]string{}
+	for _, cert := range certs {
+		parsed, err := tlsutil.ParseCertificate([]byte(cert.Certificate))
+		if err != nil {
+			return nil, err
+		}
+		fp := cert.Fingerprint
+		if len(fp) > 12 {
+			fp = fp[:12]
+		}
+		rows = append(rows, []string{cert.Type, cert.Name, parsed.Subject.CommonName, fp,
+			lxdDate(parsed.NotBefore), lxdDate(parsed.NotAfter)})
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
-	return cmd
+	sortRows(rows)
+	return rows, nil
 }
 
 // displayToken is one row of list-tokens; the untagged field names are
@@ -241,10 +225,7 @@ func trustListTokensCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list-tokens [<remote>:]",
 		Short: "List all active certificate add tokens",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 0, 1); exit {
-				return err
-			}
+		RunE: withArgCount(0, 1, func(args []string) error {
 			remote, err := a.parseServerArg(args)
 			if err != nil {
 				return err
@@ -262,9 +243,9 @@ func trustListTokensCommand(a *app) *cobra.Command {
 				tokens = []displayToken{}
 			}
 			return renderTable(a.stdout, format, []string{"NAME", "TOKEN", "EXPIRES AT"}, rows, tokens)
-		},
+		}),
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", formatTable, formatFlagHelp+"``")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -272,10 +253,7 @@ func trustRevokeTokenCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke-token [<remote>:] <name>",
 		Short: "Revoke certificate add token",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 2); exit {
-				return err
-			}
+		RunE: withArgCount(1, 2, func(args []string) error {
 			remote, err := a.parseServerArg(args[:len(args)-1])
 			if err != nil {
 				return err
@@ -300,41 +278,25 @@ func trustRevokeTokenCommand(a *app) *cobra.Command {
 				return nil
 			}
 			return fmt.Errorf("No certificate add token for member %s on remote: %s", name, remote)
-		},
+		}),
 	}
 }
 
-// trustFingerprintArg splits "[<remote>:]<fingerprint>".
-func (a *app) trustFingerprintArg(arg string) (string, string, error) {
-	remote, fp, err := a.parseRemote(arg)
-	if err != nil {
-		return "", "", err
-	}
-	if fp == "" {
-		return "", "", errors.New("Missing certificate fingerprint")
-	}
-	return remote, fp, nil
-}
+// missingFingerprint is LXD's error for "[<remote>:]" without a fingerprint.
+const missingFingerprint = "Missing certificate fingerprint"
 
 func trustRemoveCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:     "remove [<remote>:]<fingerprint>",
 		Aliases: []string{"rm"},
 		Short:   "Remove trusted client",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
-			remote, fp, err := a.trustFingerprintArg(args[0])
+		RunE: withArgCount(1, 1, func(args []string) error {
+			r, err := a.resourceArg(args[0], missingFingerprint)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			return c.DeleteCertificate(a.ctx, fp)
-		},
+			return r.c.DeleteCertificate(a.ctx, r.name)
+		}),
 	}
 }
 
@@ -342,24 +304,17 @@ func trustShowCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show [<remote>:]<fingerprint>",
 		Short: "Show trust configurations",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
-			remote, fp, err := a.trustFingerprintArg(args[0])
+		RunE: withArgCount(1, 1, func(args []string) error {
+			r, err := a.resourceArg(args[0], missingFingerprint)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			cert, _, err := c.GetCertificate(a.ctx, fp)
+			cert, _, err := r.c.GetCertificate(a.ctx, r.name)
 			if err != nil {
 				return err
 			}
 			return printYAML(a.stdout, cert)
-		},
+		}),
 	}
 }
 
@@ -372,36 +327,24 @@ func trustEditCommand(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit [<remote>:]<fingerprint>",
 		Short: "Edit trust configurations as YAML",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if exit, err := checkArgs(cmd, args, 1, 1); exit {
-				return err
-			}
-			remote, fp, err := a.trustFingerprintArg(args[0])
+		RunE: withArgCount(1, 1, func(args []string) error {
+			r, err := a.resourceArg(args[0], missingFingerprint)
 			if err != nil {
 				return err
 			}
-			c, err := a.connect(remote)
-			if err != nil {
-				return err
-			}
-			cert, etag, err := c.GetCertificate(a.ctx, fp)
-			if err != nil {
-				return err
-			}
-			current, err := yaml.Marshal(cert)
-			if err != nil {
-				return err
-			}
-			return a.editYAML(trustEditHeader, current, func(data []byte, fromStdin bool) error {
-				var put api.CertificatePut
-				if err := yaml.Unmarshal(data, &put); err != nil {
-					return err
-				}
-				if fromStdin {
-					etag = ""
-				}
-				return c.UpdateCertificate(a.ctx, cert.Fingerprint, put, etag)
+			var cert *api.Certificate
+			return editObject(a, objectEdit[api.CertificatePut]{
+				header:       trustEditHeader,
+				getWhenPiped: true,
+				get: func() (any, string, error) {
+					got, etag, err := r.c.GetCertificate(a.ctx, r.name)
+					cert = got
+					return got, etag, err
+				},
+				put: func(put api.CertificatePut, etag string) error {
+					return r.c.UpdateCertificate(a.ctx, cert.Fingerprint, put, etag)
+				},
 			})
-		},
+		}),
 	}
 }

@@ -32,19 +32,33 @@ func waitreadyCmd() *cobra.Command {
 
 // waitReady polls /internal/ready; timeout 0 waits forever.
 func waitReady(timeout time.Duration) error {
+	err := pollUntil(timeout, func() error {
+		c, err := connectLocal()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _, err = c.Query(ctx, http.MethodGet, "/internal/ready", nil, "")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("LXD still not running after %s timeout (%v)", timeout, err)
+	}
+	return nil
+}
+
+// pollUntil calls check every 100ms until it returns nil; with a timeout
+// (0: none) it gives up after that long with check's last error.
+func pollUntil(timeout time.Duration, check func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		c, err := connectLocal()
+		err := check()
 		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_, _, err = c.Query(ctx, http.MethodGet, "/internal/ready", nil, "")
-			cancel()
-			if err == nil {
-				return nil
-			}
+			return nil
 		}
 		if timeout > 0 && time.Now().After(deadline) {
-			return fmt.Errorf("LXD still not running after %s timeout (%v)", timeout, err)
+			return err
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -73,18 +87,14 @@ func shutdownCmd() *cobra.Command {
 
 // waitGone waits until the daemon no longer answers on its socket.
 func waitGone(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
+	return pollUntil(timeout, func() error {
 		conn, err := net.DialTimeout("unix", socketPath(), time.Second)
 		if err != nil {
 			return nil
 		}
 		conn.Close()
-		if timeout > 0 && time.Now().After(deadline) {
-			return fmt.Errorf("LXD still running after %s timeout", timeout)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return fmt.Errorf("LXD still running after %s timeout", timeout)
+	})
 }
 
 func sqlCmd() *cobra.Command {

@@ -65,17 +65,7 @@ func (c certificateHandlers) list(w http.ResponseWriter, r *http.Request) error 
 		}
 		out = append(out, renderCertificate(cert))
 	}
-	if out, err = filterList(out, r.URL.Query().Get("filter")); err != nil {
-		return err
-	}
-	if recursion(r) > 0 {
-		return renderSync(w, out, nil)
-	}
-	urls := make([]string, 0, len(out))
-	for _, cert := range out {
-		urls = append(urls, "/1.0/certificates/"+cert.Fingerprint)
-	}
-	return renderSync(w, urls, nil)
+	return renderList(w, r, out, func(cert api.Certificate) string { return "/1.0/certificates/" + cert.Fingerprint })
 }
 
 // visible loads a certificate the caller may act on.

@@ -78,17 +78,7 @@ func (ih imageHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if list, err = filterList(list, r.URL.Query().Get("filter")); err != nil {
-		return err
-	}
-	if recursion(r) > 0 {
-		return renderSync(w, list, nil)
-	}
-	urls := make([]string, 0, len(list))
-	for _, img := range list {
-		urls = append(urls, imageURLFor(img.Fingerprint, project))
-	}
-	return renderSync(w, urls, nil)
+	return renderList(w, r, list, func(img api.Image) string { return imageURLFor(img.Fingerprint, project) })
 }
 
 // publicOnly says whether the caller sees only public images: untrusted

@@ -48,17 +48,7 @@ func (a aliasHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if list, err = filterList(list, r.URL.Query().Get("filter")); err != nil {
-		return err
-	}
-	if recursion(r) > 0 {
-		return renderSync(w, list, nil)
-	}
-	urls := make([]string, 0, len(list))
-	for _, al := range list {
-		urls = append(urls, aliasURLFor(al.Name, project))
-	}
-	return renderSync(w, urls, nil)
+	return renderList(w, r, list, func(al api.ImageAliasesEntry) string { return aliasURLFor(al.Name, project) })
 }
 
 func (a aliasHandlers) get(w http.ResponseWriter, r *http.Request) error {

@@ -70,17 +70,7 @@ func (p profileHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if all, err = filterList(all, r.URL.Query().Get("filter")); err != nil {
-		return err
-	}
-	if recursion(r) > 0 {
-		return renderSync(w, all, nil)
-	}
-	urls := make([]string, 0, len(all))
-	for _, pr := range all {
-		urls = append(urls, profileURL(eff, pr.Name))
-	}
-	return renderSync(w, urls, nil)
+	return renderList(w, r, all, func(pr api.Profile) string { return profileURL(eff, pr.Name) })
 }
 
 func (p profileHandlers) get(w http.ResponseWriter, r *http.Request) error {

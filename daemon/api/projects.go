@@ -61,17 +61,7 @@ func (p projectHandlers) list(w http.ResponseWriter, r *http.Request) error {
 			visible = append(visible, pr)
 		}
 	}
-	if visible, err = filterList(visible, r.URL.Query().Get("filter")); err != nil {
-		return err
-	}
-	if recursion(r) > 0 {
-		return renderSync(w, visible, nil)
-	}
-	urls := make([]string, 0, len(visible))
-	for _, pr := range visible {
-		urls = append(urls, projectURL(pr.Name))
-	}
-	return renderSync(w, urls, nil)
+	return renderList(w, r, visible, func(pr api.Project) string { return projectURL(pr.Name) })
 }
 
 func (p projectHandlers) get(w http.ResponseWriter, r *http.Request) error {

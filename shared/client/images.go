@@ -290,26 +290,3 @@ func (c *Client) DeleteImageAlias(ctx context.Context, name string) error {
 	_, err := c.Do(ctx, http.MethodDelete, "/1.0/images/aliases/"+url.PathEscape(name), nil, "")
 	return err
 }
-
-// WaitSecret waits for an operation as an untrusted caller: it passes the
-// secret from the operation's metadata, which LXD gives to image uploads
-// pushed with a secret.
-func (o *Operation) WaitSecret(ctx context.Context) error {
-	secret, _ := o.Metadata["secret"].(string)
-	for !o.StatusCode.IsFinal() {
-		p := o.path("/wait")
-		p += sep(p) + "secret=" + url.QueryEscape(secret) + "&timeout=-1"
-		var op api.Operation
-		if _, err := o.c.Get(ctx, p, &op); err != nil {
-			return err
-		}
-		o.Operation = op
-	}
-	if o.StatusCode != api.Success {
-		if o.Err == "" {
-			o.Err = o.Status
-		}
-		return errors.New(o.Err)
-	}
-	return nil
-}

@@ -28,10 +28,21 @@ type ExecArgs struct {
 	Control func(ctl *ExecControl)
 }
 
-// ExecControl sends control messages of a running exec.
+// ExecControl sends control messages of a running exec or console.
 type ExecControl struct {
 	mu   sync.Mutex
 	conn *websocket.Conn
+}
+
+// NewExecControl wraps the control websocket of an exec or console
+// operation.
+func NewExecControl(conn *websocket.Conn) *ExecControl { return &ExecControl{conn: conn} }
+
+// End sends a close frame: LXD ends a console operation on it.
+func (e *ExecControl) End() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 }
 
 // Signal forwards a signal to the command.
@@ -83,18 +94,18 @@ func (c *Client) ExecInstance(ctx context.Context, name string, req api.Instance
 		conns[fd] = conn
 	}
 	if args.Control != nil {
-		args.Control(&ExecControl{conn: conns["control"]})
+		args.Control(NewExecControl(conns["control"]))
 	}
 	var outputs sync.WaitGroup
 	var inMu sync.Mutex // interactive: stdin and output share stream 0's writer side only
-	go sendStream(conns["0"], args.Stdin, &inMu)
+	go SendStream(conns["0"], &inMu, args.Stdin)
 	if req.Interactive {
 		outputs.Add(1)
-		go func() { defer outputs.Done(); receiveStream(conns["0"], args.Stdout) }()
+		go func() { defer outputs.Done(); ReceiveStream(conns["0"], args.Stdout) }()
 	} else {
 		outputs.Add(2)
-		go func() { defer outputs.Done(); receiveStream(conns["1"], args.Stdout) }()
-		go func() { defer outputs.Done(); receiveStream(conns["2"], args.Stderr) }()
+		go func() { defer outputs.Done(); ReceiveStream(conns["1"], args.Stdout) }()
+		go func() { defer outputs.Done(); ReceiveStream(conns["2"], args.Stderr) }()
 	}
 	outputs.Wait()
 	// The output has ended: end the input side too (LXD finishes the
@@ -113,45 +124,6 @@ func (c *Client) ExecInstance(ctx context.Context, name string, req api.Instance
 		code = int(v)
 	}
 	return code, err
-}
-
-// sendStream copies r to a stream as binary frames, then ends it with an
-// empty text frame.
-func sendStream(conn *websocket.Conn, r io.Reader, mu *sync.Mutex) {
-	if r != nil {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := r.Read(buf)
-			if n > 0 {
-				mu.Lock()
-				werr := conn.WriteMessage(websocket.BinaryMessage, buf[:n])
-				mu.Unlock()
-				if werr != nil {
-					return
-				}
-			}
-			if err != nil {
-				break
-			}
-		}
-	}
-	mu.Lock()
-	_ = conn.WriteMessage(websocket.TextMessage, []byte{})
-	mu.Unlock()
-}
-
-// receiveStream copies a stream's frames to w until its end (an empty
-// text frame) or a lost connection.
-func receiveStream(conn *websocket.Conn, w io.Writer) {
-	for {
-		kind, data, err := conn.ReadMessage()
-		if err != nil || (kind == websocket.TextMessage && len(data) == 0) {
-			return
-		}
-		if w != nil {
-			_, _ = w.Write(data)
-		}
-	}
 }
 
 // InstanceFileArgs describes a file to create with CreateInstanceFile.

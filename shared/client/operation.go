@@ -57,10 +57,23 @@ func (o *Operation) Refresh(ctx context.Context) error {
 }
 
 // Wait blocks until the operation ends and returns its error.
-func (o *Operation) Wait(ctx context.Context) error {
+func (o *Operation) Wait(ctx context.Context) error { return o.wait(ctx, "") }
+
+// WaitSecret waits for an operation as an untrusted caller: it passes the
+// secret from the operation's metadata, which LXD gives to image uploads
+// pushed with a secret.
+func (o *Operation) WaitSecret(ctx context.Context) error {
+	secret, _ := o.Metadata["secret"].(string)
+	return o.wait(ctx, "secret="+url.QueryEscape(secret)+"&")
+}
+
+// wait long-polls /wait (query: extra parameters, each followed by "&")
+// until the operation is final, then turns a failure into its error.
+func (o *Operation) wait(ctx context.Context, query string) error {
 	for !o.StatusCode.IsFinal() {
+		p := o.path("/wait")
 		var op api.Operation
-		if _, err := o.c.Get(ctx, o.path("/wait")+sep(o.path("/wait"))+"timeout=-1", &op); err != nil {
+		if _, err := o.c.Get(ctx, p+sep(p)+query+"timeout=-1", &op); err != nil {
 			return err
 		}
 		o.Operation = op
