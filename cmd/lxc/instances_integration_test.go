@@ -153,8 +153,7 @@ func TestInstanceSnapshotCopyMoveLikeRealClient(t *testing.T) {
 			cmd("move", cp, moved),
 			cmd("rename", moved, renamed),
 			cmd("rename", moved, renamed),
-			// c is running here; starting it again is not compared (see
-			// TestInstanceLifecycleLikeRealClient: the hint line is timing).
+			cmd("start", c), // stopped by the failed stateful restore
 			cmd("move", c, c+"-x"),
 			cmd("stop", "-f", c),
 			cmd("move", c+"/s1", c+"/s2"),

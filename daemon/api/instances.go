@@ -25,7 +25,7 @@ type InstanceService interface {
 	ChangeState(ctx context.Context, project, name string, c instances.StateChange, progress func(map[string]any)) error
 	Update(ctx context.Context, project, name string, put api.InstancePut) error
 	UpdateDescription(ctx context.Context, project, name, description string) error
-	Restore(ctx context.Context, project, name, snap string) error
+	Restore(ctx context.Context, project, name, snap string, stateful bool) error
 	CheckRename(ctx context.Context, project, name, newName string) error
 	Rename(ctx context.Context, project, name, newName string) error
 	CheckDelete(ctx context.Context, project, name string) error
@@ -227,7 +227,7 @@ func (x instanceHandlers) put(w http.ResponseWriter, r *http.Request) error {
 	res := instOpResources(project, name)
 	if put.Restore != "" {
 		return x.startOp(w, r, project, "Restoring snapshot", res, func(ctx context.Context, op *operations.Op) error {
-			return x.svc.Restore(ctx, project, name, put.Restore)
+			return x.svc.Restore(ctx, project, name, put.Restore, put.Stateful)
 		})
 	}
 	return x.startOp(w, r, project, "Updating instance", res, func(ctx context.Context, op *operations.Op) error {

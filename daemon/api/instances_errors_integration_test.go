@@ -99,7 +99,15 @@ func scenarioInstanceErrors(t *testing.T, d *daemontest.Daemon) {
 	wantInstErr(t, err, 400, "Instance is running")
 	opFails(t, c, http.MethodPost, "/1.0/instances/"+name, map[string]any{"name": daemontest.Name(t, "c")},
 		"Renaming of running container not allowed")
-	d.MustLXC(t, "stop", "-f", name)
+	opFails(t, c, http.MethodPut, "/1.0/instances/"+name, map[string]any{"restore": "nosuch"},
+		"Snapshot "+name+"/nosuch does not exist")
+	// A stateful restore of a stateless snapshot stops the instance,
+	// restores it and then fails, leaving it stopped.
+	opFails(t, c, http.MethodPut, "/1.0/instances/"+name, map[string]any{"restore": "snap0", "stateful": true},
+		"Stateful snapshot restore requested by snapshot is stateless")
+	if st := e.status(t, name); st != "Stopped" {
+		t.Fatalf("after a failed stateful restore: %s, want Stopped", st)
+	}
 
 	d.MustLXC(t, "config", "set", other, "security.protection.delete", "true")
 	opFails(t, c, http.MethodDelete, "/1.0/instances/"+other, nil, "Container is protected")

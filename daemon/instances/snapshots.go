@@ -3,6 +3,7 @@ package instances
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -241,7 +242,7 @@ func (s *Service) UpdateSnapshot(ctx context.Context, project, name, snap string
 // Restore makes an instance the copy of one of its snapshots: volume
 // content, config, devices and profiles. A running instance is stopped
 // first and started again after.
-func (s *Service) Restore(ctx context.Context, project, name, snap string) error {
+func (s *Service) Restore(ctx context.Context, project, name, snap string, stateful bool) error {
 	if i := strings.Index(snap, "/"); i >= 0 {
 		snap = snap[i+1:]
 	}
@@ -251,6 +252,9 @@ func (s *Service) Restore(ctx context.Context, project, name, snap string) error
 	}
 	defer unlock()
 	rec, sn, err := s.loadSnapshot(ctx, project, name, snap)
+	if api.StatusOf(err) == http.StatusNotFound {
+		return api.NotFound("Snapshot %s/%s does not exist", name, snap)
+	}
 	if err != nil {
 		return err
 	}
@@ -283,6 +287,11 @@ func (s *Service) Restore(ctx context.Context, project, name, snap string) error
 	})
 	if err != nil {
 		return err
+	}
+	if stateful && !sn.Stateful {
+		// LXD restores the files and config first and leaves the
+		// instance stopped; no snapshot here is stateful (no CRIU).
+		return api.BadRequest("Stateful snapshot restore requested by snapshot is stateless")
 	}
 	if wasRunning {
 		if rec, err = s.load(ctx, project, name); err != nil {
