@@ -266,6 +266,10 @@ func (d *Daemon) stop(ctx context.Context) {
 	d.ready.Store(false)
 	if d.instances != nil && d.stopInstances.Load() {
 		d.instances.Shutdown(ctx)
+		if d.network != nil {
+			// The host is going down: networks go with the instances.
+			d.network.StopAll(ctx)
+		}
 	}
 	if d.cluster != nil {
 		d.cluster.leave(ctx)

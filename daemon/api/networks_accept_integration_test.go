@@ -3,6 +3,8 @@
 package api_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -149,4 +151,89 @@ func acceptCheckHostEnd(t *testing.T, host, br, mtu string) {
 	if master, err := os.Readlink(filepath.Join("/sys/class/net", host, "master")); err != nil || filepath.Base(master) != br {
 		t.Fatalf("host end %s not on %s: %q %v", host, br, master, err)
 	}
+}
+
+func TestNetworkAcceptDaemonRestart(t *testing.T) {
+	scenarioNetworkAcceptDaemonRestart(t, daemontest.Start(t))
+}
+
+func TestReferenceNetworkAcceptDaemonRestart(t *testing.T) {
+	scenarioNetworkAcceptDaemonRestart(t, daemontest.StartReference(t))
+}
+
+// scenarioNetworkAcceptDaemonRestart: a daemon restart (SIGTERM) leaves the
+// bridge, its dnsmasq and its firewall rules as they were, not doubled;
+// `lxd shutdown` (host going down) stops the network like LXD does, and the
+// next start brings back the same bridge, dnsmasq and rules.
+func scenarioNetworkAcceptDaemonRestart(t *testing.T, d *daemontest.Daemon) {
+	br, sub4, _ := acceptDualNetwork(t, d)
+	rules := acceptNftLines(t, br)
+	if len(rules) == 0 {
+		t.Fatalf("no firewall rules mention %s", br)
+	}
+	for round := 0; round < 2; round++ {
+		d.Restart()
+		acceptNetworkUp(t, d, br, sub4, rules)
+	}
+
+	if table := acceptOwnTable(d); table != "" && !strings.Contains(nftRuleset(t), "table inet "+table+" {") {
+		t.Fatalf("no table %s while the network runs", table)
+	}
+	bin := "/usr/bin/lxd"
+	if d.Kind == daemontest.Ours {
+		bin = daemontest.Binary(t, "lxd")
+	}
+	cmd := exec.Command(bin, "shutdown")
+	cmd.Env = append(os.Environ(), "LXD_DIR="+d.Dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lxd shutdown: %v: %s", err, out)
+	}
+	d.Stop()
+	if linkExists(br) || len(dnsmasqPids(br)) > 0 || len(acceptNftLines(t, br)) > 0 {
+		t.Fatalf("after lxd shutdown: link %v, dnsmasq %v, rules %v", linkExists(br), dnsmasqPids(br), acceptNftLines(t, br))
+	}
+	if table := acceptOwnTable(d); table != "" && strings.Contains(nftRuleset(t), table) {
+		t.Fatalf("our table %s left after lxd shutdown", table)
+	}
+	d.Restart()
+	acceptNetworkUp(t, d, br, sub4, rules)
+}
+
+// acceptNetworkUp checks a bridge after a daemon start: its address,
+// one dnsmasq, the same firewall rules and status Created.
+func acceptNetworkUp(t *testing.T, d *daemontest.Daemon, br, sub4 string, rules []string) {
+	t.Helper()
+	daemontest.Eventually(t, 15*time.Second, "one dnsmasq for "+br, func() bool { return len(dnsmasqPids(br)) == 1 })
+	if got := bridgeAddress(br); got != sub4+".1/24" {
+		t.Fatalf("bridge address %q after start", got)
+	}
+	if got := acceptNftLines(t, br); strings.Join(got, "\n") != strings.Join(rules, "\n") {
+		t.Fatalf("firewall rules of %s after start:\n%s\nbefore:\n%s", br, strings.Join(got, "\n"), strings.Join(rules, "\n"))
+	}
+	if st := d.MustLXC(t, "network", "list", "--format", "csv"); !strings.Contains("\n"+st, "\n"+br+",bridge,YES,"+sub4+".1/24,") || !strings.Contains(st, ",CREATED\n") {
+		t.Fatalf("network list after start:\n%s", st)
+	}
+}
+
+// acceptNftLines is the nftables ruleset's lines that mention name, in
+// order (rule handles are not listed).
+func acceptNftLines(t *testing.T, name string) []string {
+	t.Helper()
+	var out []string
+	for _, l := range strings.Split(nftRuleset(t), "\n") {
+		if strings.Contains(l, name) {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	return out
+}
+
+// acceptOwnTable is our daemon's own nftables table (inet family), named
+// after its LXD_DIR; "" for the reference, which shares "inet lxd".
+func acceptOwnTable(d *daemontest.Daemon) string {
+	if d.Kind != daemontest.Ours {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(filepath.Clean(d.Dir)))
+	return "lxdng_" + hex.EncodeToString(sum[:])[:8]
 }
