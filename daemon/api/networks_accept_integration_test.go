@@ -88,6 +88,11 @@ func scenarioNetworkAcceptIPv6AndDNS(t *testing.T, d *daemontest.Daemon) {
 	if eth0 := e.state(t, c1).Network["eth0"]; eth0.Hwaddr != mac || eth0.HostName != host {
 		t.Fatalf("eth0 of %s: %+v, want hwaddr %s host_name %s", c1, eth0, mac, host)
 	}
+	// One NIC per instance and managed bridge, also through parent=.
+	r := d.LXC(t, "config", "device", "add", c2, "eth1", "nic", "nictype=bridged", "parent="+br, "name=eth1")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, `Failed add validation for device "eth1": Instance DNS name "`+c2+`" already used on network`) {
+		t.Fatalf("second NIC on %s: %+v", br, r)
+	}
 	// mtu (LXD refuses it with network=: use parent=, on another bridge
 	// as LXD allows one NIC per instance and network), hot-plugged.
 	br2, _ := nicNetwork(t, d)
