@@ -242,3 +242,50 @@ func acceptOwnTable(d *daemontest.Daemon) string {
 	sum := sha256.Sum256([]byte(filepath.Clean(d.Dir)))
 	return "lxdng_" + hex.EncodeToString(sum[:])[:8]
 }
+
+func TestNetworkAcceptTypedNICs(t *testing.T) {
+	scenarioNetworkAcceptTypedNICs(t, daemontest.Start(t))
+}
+
+func TestReferenceNetworkAcceptTypedNICs(t *testing.T) {
+	scenarioNetworkAcceptTypedNICs(t, daemontest.StartReference(t))
+}
+
+// scenarioNetworkAcceptTypedNICs: a NIC naming a managed macvlan network
+// (network=<name>) becomes a macvlan on the network's parent, listed in
+// used_by, and the network refuses deletion while the instance exists; a
+// physical network takes no NICs in LXD 5.0.2 (it is an OVN uplink): the
+// device is refused and nothing is stored.
+func scenarioNetworkAcceptTypedNICs(t *testing.T, d *daemontest.Daemon) {
+	e := newInstEnv(t, d)
+	mvParent, _ := nicVethPair(t)
+	physParent, _ := nicVethPair(t)
+	mvNet, physNet := daemontest.Name(t, "a5m"), daemontest.Name(t, "a5p")
+	d.MustLXC(t, "network", "create", mvNet, "--type=macvlan", "parent="+mvParent)
+	t.Cleanup(func() { d.LXC(t, "network", "delete", mvNet) })
+	d.MustLXC(t, "network", "create", physNet, "--type=physical", "parent="+physParent)
+	t.Cleanup(func() { d.LXC(t, "network", "delete", physNet) })
+	name := daemontest.Name(t, "c")
+	e.newBusybox(t, name)
+	r := d.LXC(t, "config", "device", "add", name, "ph", "nic", "network="+physNet, "name=ph0")
+	want := `Device validation failed for "ph": Failed loading device "ph": Unrecognised NIC network type for network "` + physNet + `"`
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, want) {
+		t.Fatalf("NIC on a physical network: %+v, want %q", r, want)
+	}
+	if _, stored := e.get(t, name).Devices["ph"]; stored {
+		t.Fatal("the refused NIC was stored")
+	}
+	d.MustLXC(t, "config", "device", "add", name, "mv", "nic", "network="+mvNet, "name=mv0")
+	d.MustLXC(t, "start", name)
+	inst := e.get(t, name)
+	if mv, ok := nicInside(t, e, name)["mv0"]; !ok || mv.Hwaddr == "" || mv.Hwaddr != inst.Config["volatile.mv.hwaddr"] {
+		t.Fatalf("macvlan NIC inside %v %+v, volatile hwaddr %q", ok, mv, inst.Config["volatile.mv.hwaddr"])
+	}
+	if out := d.MustLXC(t, "network", "show", mvNet); !strings.Contains(out, "- /1.0/instances/"+name+"\n") {
+		t.Fatalf("used_by of %s lacks %s:\n%s", mvNet, name, out)
+	}
+	if r := d.LXC(t, "network", "delete", mvNet); r.ExitCode == 0 || !strings.Contains(r.Stderr, "The network is currently in use") {
+		t.Fatalf("delete of the used %s: %+v", mvNet, r)
+	}
+	d.MustLXC(t, "stop", "--force", name)
+}

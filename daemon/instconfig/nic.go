@@ -103,8 +103,9 @@ var nicSchemas = map[string]config.Schema{
 var nicNeedsParent = map[string]bool{"bridged": true, "macvlan": true, "sriov": true, "physical": true, "ipvlan": true}
 
 // networkNICType maps a managed network's type to the nictype its NICs get.
+// LXD 5.0.2 has no NICs on physical networks (they serve as OVN uplinks).
 var networkNICType = map[string]string{
-	"bridge": "bridged", "macvlan": "macvlan", "sriov": "sriov", "physical": "physical",
+	"bridge": "bridged", "macvlan": "macvlan", "sriov": "sriov", "ovn": "ovn",
 }
 
 func allNICKeys() config.Schema {
@@ -147,7 +148,9 @@ func validateNIC(ctx context.Context, name string, dev map[string]string, all De
 			netType = t
 		}
 		if nictype == "" {
-			nictype = networkNICType[netType]
+			if nictype = networkNICType[netType]; nictype == "" {
+				return fmt.Errorf("Failed loading device %q: Unrecognised NIC network type for network %q", name, network)
+			}
 		}
 	}
 	schema, ok := nicSchemas[nictype]
