@@ -171,7 +171,13 @@ func TestReferenceNetworkAcceptDaemonRestart(t *testing.T) {
 // `lxd shutdown` (host going down) stops the network like LXD does, and the
 // next start brings back the same bridge, dnsmasq and rules.
 func scenarioNetworkAcceptDaemonRestart(t *testing.T, d *daemontest.Daemon) {
+	e := newInstEnv(t, d)
 	br, sub4, _ := acceptDualNetwork(t, d)
+	name := daemontest.Name(t, "c")
+	e.newBusybox(t, name)
+	d.MustLXC(t, "config", "device", "add", name, "eth0", "nic", "network="+br, "name=eth0")
+	d.MustLXC(t, "start", name)
+	ip, mac := nicWaitIPv4(t, e, name, "eth0"), e.get(t, name).Config["volatile.eth0.hwaddr"]
 	rules := acceptNftLines(t, br)
 	if len(rules) == 0 {
 		t.Fatalf("no firewall rules mention %s", br)
@@ -179,6 +185,10 @@ func scenarioNetworkAcceptDaemonRestart(t *testing.T, d *daemontest.Daemon) {
 	for round := 0; round < 2; round++ {
 		d.Restart()
 		acceptNetworkUp(t, d, br, sub4, rules)
+		// The running container kept its network through the restart.
+		if !nicHostPing(ip) || e.get(t, name).Config["volatile.eth0.hwaddr"] != mac {
+			t.Fatalf("round %d: %s unreachable at %s or its MAC changed", round, name, ip)
+		}
 	}
 
 	if table := acceptOwnTable(d); table != "" && !strings.Contains(nftRuleset(t), "table inet "+table+" {") {
@@ -202,6 +212,16 @@ func scenarioNetworkAcceptDaemonRestart(t *testing.T, d *daemontest.Daemon) {
 	}
 	d.Restart()
 	acceptNetworkUp(t, d, br, sub4, rules)
+	// The container, stopped with the host, is started again with the
+	// same MAC and so the same lease.
+	e.waitStatus(t, name, "Running")
+	if again := nicWaitIPv4(t, e, name, "eth0"); again != ip || e.get(t, name).Config["volatile.eth0.hwaddr"] != mac {
+		t.Fatalf("after lxd shutdown and start: address %s (was %s), MAC %s (was %s)", again, ip,
+			e.get(t, name).Config["volatile.eth0.hwaddr"], mac)
+	}
+	if !nicHostPing(ip) {
+		t.Fatalf("the host cannot reach %s at %s after the restart", name, ip)
+	}
 }
 
 // acceptNetworkUp checks a bridge after a daemon start: its address,
