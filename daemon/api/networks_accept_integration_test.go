@@ -88,6 +88,26 @@ func scenarioNetworkAcceptIPv6AndDNS(t *testing.T, d *daemontest.Daemon) {
 	if eth0 := e.state(t, c1).Network["eth0"]; eth0.Hwaddr != mac || eth0.HostName != host {
 		t.Fatalf("eth0 of %s: %+v, want hwaddr %s host_name %s", c1, eth0, mac, host)
 	}
+	// limits.ingress (set live) shapes the host end with a tc htb.
+	d.MustLXC(t, "config", "device", "set", c1, "eth0", "limits.ingress=10Mbit")
+	nicHostHas(t, []string{"tc", "qdisc", "show", "dev", host}, "qdisc htb")
+	if d.Kind == daemontest.Ours {
+		// limits.egress: LXD 5.0.2 needs the tc police action, which this
+		// kernel lacks ("Failed to load TC action module"); ours polices
+		// in an nftables netdev chain instead.
+		d.MustLXC(t, "config", "device", "set", c1, "eth0", "limits.egress=20Mbit")
+		if rs := nftRuleset(t); !strings.Contains(rs, host) || !strings.Contains(rs, "limit rate over") {
+			t.Fatalf("no egress policing of %s:\n%s", host, rs)
+		}
+		d.MustLXC(t, "config", "device", "unset", c1, "eth0", "limits.egress")
+		if strings.Contains(nftRuleset(t), host) { // (no filtering on c1: only the policing names it)
+			t.Fatalf("egress policing of %s left after unset", host)
+		}
+	}
+	d.MustLXC(t, "config", "device", "unset", c1, "eth0", "limits.ingress")
+	if out, _ := exec.Command("tc", "qdisc", "show", "dev", host).Output(); strings.Contains(string(out), "htb") {
+		t.Fatalf("qdisc left on %s after unsetting the limit:\n%s", host, out)
+	}
 	// One NIC per instance and managed bridge, also through parent=.
 	r := d.LXC(t, "config", "device", "add", c2, "eth1", "nic", "nictype=bridged", "parent="+br, "name=eth1")
 	if r.ExitCode == 0 || !strings.Contains(r.Stderr, `Failed add validation for device "eth1": Instance DNS name "`+c2+`" already used on network`) {
