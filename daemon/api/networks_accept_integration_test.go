@@ -329,3 +329,51 @@ func scenarioNetworkAcceptTypedNICs(t *testing.T, d *daemontest.Daemon) {
 	}
 	d.MustLXC(t, "stop", "--force", name)
 }
+
+func TestNetworkAcceptBridgeKeys(t *testing.T) {
+	scenarioNetworkAcceptBridgeKeys(t, daemontest.Start(t))
+}
+
+func TestReferenceNetworkAcceptBridgeKeys(t *testing.T) {
+	scenarioNetworkAcceptBridgeKeys(t, daemontest.StartReference(t))
+}
+
+// scenarioNetworkAcceptBridgeKeys: bridge.mtu reaches the bridge and the
+// NICs on it, dns.domain names the instances, and ipv4.dhcp=false takes
+// DHCP off dnsmasq (which keeps serving DNS).
+func scenarioNetworkAcceptBridgeKeys(t *testing.T, d *daemontest.Daemon) {
+	e := newInstEnv(t, d)
+	br, sub4, _ := acceptDualNetwork(t, d, "bridge.mtu=1400", "dns.domain=a5test")
+	name := daemontest.Name(t, "c")
+	e.newBusybox(t, name)
+	d.MustLXC(t, "config", "device", "add", name, "eth0", "nic", "network="+br, "name=eth0")
+	d.MustLXC(t, "start", name)
+	ip := nicWaitIPv4(t, e, name, "eth0")
+	if mtu := nicHostMTU(t, br); mtu != "1400" {
+		t.Fatalf("bridge MTU %s, want 1400", mtu)
+	}
+	if eth0 := e.state(t, name).Network["eth0"]; eth0.Mtu != 1400 {
+		t.Fatalf("eth0 inside: %+v, want MTU 1400", eth0)
+	}
+	daemontest.Eventually(t, 15*time.Second, name+".a5test to resolve to "+ip, func() bool {
+		r := d.LXC(t, "exec", name, "--", "nslookup", name+".a5test", sub4+".1")
+		return r.ExitCode == 0 && strings.Contains(r.Stdout, ip)
+	})
+	// (LXD passes "--dhcp-range X", ours "--dhcp-range=X".)
+	v4range := func(args string) bool { return strings.Contains(strings.ReplaceAll(args, "=", " "), "--dhcp-range "+sub4+".") }
+	if !v4range(dnsmasqArgs(t, br)) {
+		t.Fatalf("no IPv4 DHCP range: %s", dnsmasqArgs(t, br))
+	}
+	d.MustLXC(t, "network", "set", br, "ipv4.dhcp=false")
+	var args string
+	daemontest.Eventually(t, 15*time.Second, "dnsmasq without an IPv4 DHCP range", func() bool {
+		if pids := dnsmasqPids(br); len(pids) != 1 {
+			return false
+		}
+		args = dnsmasqArgs(t, br)
+		return !v4range(args)
+	})
+	if !strings.Contains(args, "--interface="+br) {
+		t.Fatalf("dnsmasq args: %s", args)
+	}
+}
