@@ -360,7 +360,9 @@ func scenarioNetworkAcceptBridgeKeys(t *testing.T, d *daemontest.Daemon) {
 		return r.ExitCode == 0 && strings.Contains(r.Stdout, ip)
 	})
 	// (LXD passes "--dhcp-range X", ours "--dhcp-range=X".)
-	v4range := func(args string) bool { return strings.Contains(strings.ReplaceAll(args, "=", " "), "--dhcp-range "+sub4+".") }
+	v4range := func(args string) bool {
+		return strings.Contains(strings.ReplaceAll(args, "=", " "), "--dhcp-range "+sub4+".")
+	}
 	if !v4range(dnsmasqArgs(t, br)) {
 		t.Fatalf("no IPv4 DHCP range: %s", dnsmasqArgs(t, br))
 	}
