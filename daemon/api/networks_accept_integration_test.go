@@ -379,3 +379,25 @@ func scenarioNetworkAcceptBridgeKeys(t *testing.T, d *daemontest.Daemon) {
 		t.Fatalf("dnsmasq args: %s", args)
 	}
 }
+
+// TestNetworkAcceptTwoDaemons: two daemons on one host each keep their
+// firewall in a table of their own; one deleting its network and shutting
+// down leaves the other's table, rules, bridge and dnsmasq alone.
+func TestNetworkAcceptTwoDaemons(t *testing.T) {
+	a, b := daemontest.Start(t), daemontest.Start(t)
+	brA, _, _ := acceptDualNetwork(t, a)
+	brB, subB, _ := acceptDualNetwork(t, b)
+	tableA, tableB := acceptOwnTable(a), acceptOwnTable(b)
+	rs := nftRuleset(t)
+	if tableA == tableB || !strings.Contains(rs, "table inet "+tableA+" {") || !strings.Contains(rs, "table inet "+tableB+" {") {
+		t.Fatalf("tables %s and %s:\n%s", tableA, tableB, rs)
+	}
+	rulesB := acceptNftLines(t, brB)
+	a.MustLXC(t, "network", "delete", brA)
+	assertNetworkGone(t, brA)
+	if rs := nftRuleset(t); strings.Contains(rs, "table inet "+tableA+" {") {
+		t.Fatalf("table %s left after its last network went:\n%s", tableA, rs)
+	}
+	a.Stop()
+	acceptNetworkUp(t, b, brB, subB, rulesB)
+}
