@@ -401,3 +401,20 @@ func TestNetworkAcceptTwoDaemons(t *testing.T) {
 	a.Stop()
 	acceptNetworkUp(t, b, brB, subB, rulesB)
 }
+
+// TestNetworkAcceptUnsupportedTypes: our lxc creating sriov and ovn
+// networks gets a clear refusal and nothing is left behind.
+func TestNetworkAcceptUnsupportedTypes(t *testing.T) {
+	d := daemontest.Start(t)
+	for typ, why := range map[string]string{"sriov": "no SR-IOV support", "ovn": "no OVN support"} {
+		name := daemontest.Name(t, "a5u")
+		r := d.OurLXC(t, "network", "create", name, "--type="+typ, "parent=lo")
+		want := `Error: Network type "` + typ + `" is not supported by this server (` + why + `)`
+		if r.ExitCode == 0 || !strings.HasSuffix(strings.TrimSpace(r.Stderr), want) {
+			t.Fatalf("create %s: %+v, want %q", typ, r, want)
+		}
+		if r := d.OurLXC(t, "network", "show", name); r.ExitCode == 0 || linkExists(name) {
+			t.Fatalf("refused %s network %s left behind: %+v", typ, name, r)
+		}
+	}
+}
