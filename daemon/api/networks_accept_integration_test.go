@@ -418,3 +418,59 @@ func TestNetworkAcceptUnsupportedTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestNetworkAcceptStaticAddress(t *testing.T) {
+	scenarioNetworkAcceptStaticAddress(t, daemontest.Start(t))
+}
+
+func TestReferenceNetworkAcceptStaticAddress(t *testing.T) {
+	scenarioNetworkAcceptStaticAddress(t, daemontest.StartReference(t))
+}
+
+// scenarioNetworkAcceptStaticAddress: static addresses of NICs on a
+// managed bridge are checked (another NIC's MAC or address, outside the
+// subnet, the gateway's, DHCP off, IPv6 without stateful DHCPv6) and a
+// refused device is not stored; changing the address of a running
+// instance takes effect at its next DHCP exchange and shows in /leases.
+func scenarioNetworkAcceptStaticAddress(t *testing.T, d *daemontest.Daemon) {
+	e := newInstEnv(t, d)
+	br, sub4, sub6 := acceptDualNetwork(t, d)
+	c1, c2 := daemontest.Name(t, "c"), daemontest.Name(t, "c")
+	e.newBusybox(t, c1)
+	e.newBusybox(t, c2)
+	mac := "00:16:3e:a5:" + c1[1:3] + ":" + c1[3:5]
+	d.MustLXC(t, "config", "device", "add", c1, "eth0", "nic", "network="+br, "name=eth0", "ipv4.address="+sub4+".50", "hwaddr="+mac)
+	invalid := `Invalid devices: Device validation failed for "eth0": `
+	refused := func(key, want string) {
+		t.Helper()
+		r := d.LXC(t, "config", "device", "add", c2, "eth0", "nic", "network="+br, "name=eth0", key)
+		if r.ExitCode == 0 || !strings.Contains(r.Stderr, want) {
+			t.Fatalf("device with %s: %+v, want %q", key, r, want)
+		}
+		if _, stored := e.get(t, c2).Devices["eth0"]; stored {
+			t.Fatalf("the refused device with %s was stored", key)
+		}
+	}
+	refused("ipv4.address="+sub4+".50", `Failed add validation for device "eth0": IP address "`+sub4+`.50" already defined on another NIC`)
+	refused("hwaddr="+mac, `Failed add validation for device "eth0": MAC address "`+mac+`" already defined on another NIC`)
+	refused("ipv4.address=10.99.99.5", invalid+`Device IP address "10.99.99.5" not within network "`+br+`" subnet`)
+	refused("ipv4.address="+sub4+".1", invalid+`IP address "`+sub4+`.1" is assigned to parent managed network device ""`)
+	refused("ipv6.address="+sub6+":5", invalid+`Cannot specify "ipv6.address" when DHCP or "ipv6.dhcp.stateful" are disabled (unless using security.ipv6_filtering) on network "`+br+`"`)
+	d.MustLXC(t, "network", "set", br, "ipv6.dhcp.stateful=true", "ipv4.dhcp=false")
+	refused("ipv6.address=fd42:a5::5", invalid+`Device IP address "fd42:a5::5" not within network "`+br+`" subnet`)
+	refused("ipv4.address="+sub4+".70", invalid+`Cannot specify "ipv4.address" when DHCP is disabled (unless using security.ipv4_filtering) on network "`+br+`"`)
+	d.MustLXC(t, "config", "device", "add", c2, "eth0", "nic", "network="+br, "name=eth0", "ipv6.address="+sub6+":70")
+	d.MustLXC(t, "network", "unset", br, "ipv4.dhcp")
+
+	d.MustLXC(t, "start", c1)
+	if ip := nicWaitIPv4(t, e, c1, "eth0"); ip != sub4+".50" {
+		t.Fatalf("static address %s, want %s.50", ip, sub4)
+	}
+	d.MustLXC(t, "config", "device", "set", c1, "eth0", "ipv4.address="+sub4+".60")
+	d.MustLXC(t, "restart", "--force", c1)
+	daemontest.Eventually(t, 30*time.Second, c1+" to get "+sub4+".60", func() bool {
+		a := nicAddrs(t, e, c1, "eth0", "inet")
+		return len(a) == 1 && a[0] == sub4+".60"
+	})
+	nicCheckLeases(t, d, br, map[string]string{c1: sub4 + ".60"}, true)
+}

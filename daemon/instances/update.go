@@ -186,6 +186,9 @@ func (s *Service) checkAddedNICs(ctx context.Context, old, next *record) error {
 		if err := s.dnsNameConflict(ctx, next, name, "add"); err != nil {
 			return err
 		}
+		if err := s.addressConflict(ctx, next, name, "add"); err != nil {
+			return err
+		}
 	}
 	return nil
 }
