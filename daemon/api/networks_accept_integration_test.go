@@ -473,4 +473,15 @@ func scenarioNetworkAcceptStaticAddress(t *testing.T, d *daemontest.Daemon) {
 		return len(a) == 1 && a[0] == sub4+".60"
 	})
 	nicCheckLeases(t, d, br, map[string]string{c1: sub4 + ".60"}, true)
+	// The stopped c2's static IPv6 lease is listed as well.
+	got := map[string]bool{}
+	for _, l := range nicLeases(t, d, br) {
+		got[l.Hostname+" "+l.Address+" "+l.Type+" "+l.Location] = true
+	}
+	for _, want := range []string{br + ".gw " + sub4 + ".1 gateway ", br + ".gw " + sub6 + ":1 gateway ",
+		c2 + " " + sub6 + ":70 static none", c1 + " " + sub4 + ".60 static none"} {
+		if !got[want] || len(got) != 4 {
+			t.Fatalf("leases %v lack %q", got, want)
+		}
+	}
 }
