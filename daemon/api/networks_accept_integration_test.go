@@ -186,8 +186,9 @@ func TestReferenceNetworkAcceptDaemonRestart(t *testing.T) {
 	scenarioNetworkAcceptDaemonRestart(t, daemontest.StartReference(t))
 }
 
-// scenarioNetworkAcceptDaemonRestart: a daemon restart (SIGTERM) leaves the
-// bridge, its dnsmasq and its firewall rules as they were, not doubled;
+// scenarioNetworkAcceptDaemonRestart: a daemon restart (SIGTERM, or after
+// a crash) leaves the bridge, its dnsmasq, its firewall rules and a running
+// container's port filter as they were, not doubled;
 // `lxd shutdown` (host going down) stops the network like LXD does, and the
 // next start brings back the same bridge, dnsmasq and rules.
 func scenarioNetworkAcceptDaemonRestart(t *testing.T, d *daemontest.Daemon) {
@@ -195,19 +196,28 @@ func scenarioNetworkAcceptDaemonRestart(t *testing.T, d *daemontest.Daemon) {
 	br, sub4, _ := acceptDualNetwork(t, d)
 	name := daemontest.Name(t, "c")
 	e.newBusybox(t, name)
-	d.MustLXC(t, "config", "device", "add", name, "eth0", "nic", "network="+br, "name=eth0")
+	d.MustLXC(t, "config", "device", "add", name, "eth0", "nic", "network="+br, "name=eth0", "security.ipv4_filtering=true")
 	d.MustLXC(t, "start", name)
 	ip, mac := nicWaitIPv4(t, e, name, "eth0"), e.get(t, name).Config["volatile.eth0.hwaddr"]
 	rules := acceptNftLines(t, br)
-	if len(rules) == 0 {
-		t.Fatalf("no firewall rules mention %s", br)
+	port := e.get(t, name).Config["volatile.eth0.host_name"]
+	portRules := acceptNftLines(t, port)
+	if len(rules) == 0 || len(portRules) == 0 {
+		t.Fatalf("no firewall rules mention %s or the filtered port %s", br, port)
 	}
-	for round := 0; round < 2; round++ {
+	for round := 0; round < 3; round++ {
+		if round == 2 {
+			d.Kill() // a crash: the next start adopts what runs
+		}
 		d.Restart()
 		acceptNetworkUp(t, d, br, sub4, rules)
-		// The running container kept its network through the restart.
+		// The running container kept its network and its filter (not
+		// doubled) through the restart.
 		if !nicHostPing(ip) || e.get(t, name).Config["volatile.eth0.hwaddr"] != mac {
 			t.Fatalf("round %d: %s unreachable at %s or its MAC changed", round, name, ip)
+		}
+		if got := acceptNftLines(t, port); strings.Join(got, "\n") != strings.Join(portRules, "\n") {
+			t.Fatalf("round %d: filter rules of %s:\n%s\nbefore:\n%s", round, port, strings.Join(got, "\n"), strings.Join(portRules, "\n"))
 		}
 	}
 
