@@ -79,7 +79,7 @@ func scenarioNetworkAcceptIPv6AndDNS(t *testing.T, d *daemontest.Daemon) {
 	e.newBusybox(t, c2)
 	d.MustLXC(t, "config", "device", "add", c1, "eth0", "nic", "network="+br, "name=eth0",
 		"host_name="+host, "hwaddr="+mac)
-	d.MustLXC(t, "config", "device", "add", c2, "eth0", "nic", "network="+br, "name=eth0")
+	d.MustLXC(t, "config", "device", "add", c2, "eth0", "nic", "network="+br, "name=eth0", "boot.priority=10")
 	d.MustLXC(t, "start", c1, c2)
 	ip1, ip2 := nicWaitIPv4(t, e, c1, "eth0"), nicWaitIPv4(t, e, c2, "eth0")
 
