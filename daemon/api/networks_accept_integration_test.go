@@ -349,7 +349,8 @@ func TestReferenceNetworkAcceptBridgeKeys(t *testing.T) {
 }
 
 // scenarioNetworkAcceptBridgeKeys: bridge.mtu reaches the bridge and the
-// NICs on it, dns.domain names the instances, and ipv4.dhcp=false takes
+// NICs on it, dns.domain names the instances (a renamed one under its new
+// name only), and ipv4.dhcp=false takes
 // DHCP off dnsmasq (which keeps serving DNS).
 func scenarioNetworkAcceptBridgeKeys(t *testing.T, d *daemontest.Daemon) {
 	e := newInstEnv(t, d)
@@ -369,6 +370,20 @@ func scenarioNetworkAcceptBridgeKeys(t *testing.T, d *daemontest.Daemon) {
 		r := d.LXC(t, "exec", name, "--", "nslookup", name+".a5test", sub4+".1")
 		return r.ExitCode == 0 && strings.Contains(r.Stdout, ip)
 	})
+	// A renamed instance is known to DNS under its new name.
+	renamed := daemontest.Name(t, "c")
+	d.MustLXC(t, "stop", "--force", name)
+	d.MustLXC(t, "rename", name, renamed)
+	e.cleanupInstance(t, renamed)
+	d.MustLXC(t, "start", renamed)
+	ip = nicWaitIPv4(t, e, renamed, "eth0")
+	daemontest.Eventually(t, 15*time.Second, renamed+".a5test to resolve to "+ip, func() bool {
+		r := d.LXC(t, "exec", renamed, "--", "nslookup", renamed+".a5test", sub4+".1")
+		return r.ExitCode == 0 && strings.Contains(r.Stdout, ip)
+	})
+	if r := d.LXC(t, "exec", renamed, "--", "nslookup", name+".a5test", sub4+".1"); strings.Contains(r.Stdout, ip) {
+		t.Fatalf("the old name %s still resolves: %+v", name, r)
+	}
 	// (LXD passes "--dhcp-range X", ours "--dhcp-range=X".)
 	v4range := func(args string) bool {
 		return strings.Contains(strings.ReplaceAll(args, "=", " "), "--dhcp-range "+sub4+".")
