@@ -466,14 +466,18 @@ func scenarioNetworkAcceptStaticAddress(t *testing.T, d *daemontest.Daemon) {
 	mac := "00:16:3e:a5:" + c1[1:3] + ":" + c1[3:5]
 	d.MustLXC(t, "config", "device", "add", c1, "eth0", "nic", "network="+br, "name=eth0", "ipv4.address="+sub4+".50", "hwaddr="+mac)
 	invalid := `Invalid devices: Device validation failed for "eth0": `
-	refused := func(key, want string) {
+	refused := func(keys, want string) {
 		t.Helper()
-		r := d.LXC(t, "config", "device", "add", c2, "eth0", "nic", "network="+br, "name=eth0", key)
+		args := []string{"config", "device", "add", c2, "eth0", "nic", "name=eth0"}
+		if !strings.Contains(keys, "parent=") {
+			args = append(args, "network="+br)
+		}
+		r := d.LXC(t, append(args, strings.Fields(keys)...)...)
 		if r.ExitCode == 0 || !strings.Contains(r.Stderr, want) {
-			t.Fatalf("device with %s: %+v, want %q", key, r, want)
+			t.Fatalf("device with %s: %+v, want %q", keys, r, want)
 		}
 		if _, stored := e.get(t, c2).Devices["eth0"]; stored {
-			t.Fatalf("the refused device with %s was stored", key)
+			t.Fatalf("the refused device with %s was stored", keys)
 		}
 	}
 	refused("ipv4.address="+sub4+".50", `Failed add validation for device "eth0": IP address "`+sub4+`.50" already defined on another NIC`)
@@ -484,6 +488,11 @@ func scenarioNetworkAcceptStaticAddress(t *testing.T, d *daemontest.Daemon) {
 	d.MustLXC(t, "network", "set", br, "ipv6.dhcp.stateful=true", "ipv4.dhcp=false")
 	refused("ipv6.address=fd42:a5::5", invalid+`Device IP address "fd42:a5::5" not within network "`+br+`" subnet`)
 	refused("ipv4.address="+sub4+".70", invalid+`Cannot specify "ipv4.address" when DHCP is disabled (unless using security.ipv4_filtering) on network "`+br+`"`)
+	// A bridged NIC whose parent is the managed bridge gets the same rules.
+	refused("nictype=bridged parent="+br+" ipv4.address="+sub4+".5",
+		invalid+`Cannot specify "ipv4.address" when DHCP is disabled (unless using security.ipv4_filtering) on network "`+br+`"`)
+	d.MustLXC(t, "config", "device", "add", c2, "eth0", "nic", "nictype=bridged", "parent="+br, "name=eth0", "ipv6.address="+sub6+":71")
+	d.MustLXC(t, "config", "device", "remove", c2, "eth0")
 	d.MustLXC(t, "config", "device", "add", c2, "eth0", "nic", "network="+br, "name=eth0", "ipv6.address="+sub6+":70")
 	d.MustLXC(t, "network", "unset", br, "ipv4.dhcp")
 

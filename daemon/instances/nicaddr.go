@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/lxdng/lxd/cluster/db"
-	"github.com/lxdng/lxd/drivers/network/nic"
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/config"
 )
@@ -30,14 +29,18 @@ func (s *Service) checkNICAddresses(ctx context.Context, rec *record) error {
 	sort.Strings(names)
 	for _, name := range names {
 		dev := rec.expDevices[name]
-		if dev["type"] != "nic" || dev["network"] == "" || (dev["ipv4.address"] == "" && dev["ipv6.address"] == "") {
+		if dev["ipv4.address"] == "" && dev["ipv6.address"] == "" {
 			continue
 		}
-		n, err := s.o.Networks.NICNetwork(ctx, rec.row.Project, dev["network"])
-		if err != nil || n.NICType != nic.Bridged {
-			continue // reported by the device validation
+		network := s.nicManagedBridge(ctx, rec.row.Project, dev)
+		if network == "" {
+			continue // not on a managed bridge: the device validation decides
 		}
-		if err := staticAddressRules(dev, n.Config); err != nil {
+		n, err := s.o.Networks.NICNetwork(ctx, rec.row.Project, network)
+		if err != nil {
+			return err
+		}
+		if err := staticAddressRules(network, dev, n.Config); err != nil {
 			return api.BadRequest("Invalid devices: Device validation failed for %q: %s", name, err)
 		}
 	}
@@ -46,8 +49,7 @@ func (s *Service) checkNICAddresses(ctx context.Context, rec *record) error {
 
 // staticAddressRules checks a NIC's ipv4.address / ipv6.address against
 // its network's config.
-func staticAddressRules(dev, netCfg map[string]string) error {
-	network := dev["network"]
+func staticAddressRules(network string, dev, netCfg map[string]string) error {
 	for _, family := range []string{"ipv4", "ipv6"} {
 		addr := dev[family+".address"]
 		if addr == "" {
@@ -111,7 +113,7 @@ func (s *Service) addressConflict(ctx context.Context, rec *record, dev, phase s
 			continue
 		}
 		for other, od := range u.Devices {
-			if od["type"] != "nic" || od["network"] != network {
+			if od["type"] != "nic" || (od["network"] != network && od["parent"] != network) || s.nicManagedBridge(ctx, u.Project, od) != network {
 				continue
 			}
 			if mac := nicMAC(od["hwaddr"], u.Config["volatile."+other+".hwaddr"]); ours != nil && mac != nil && mac.String() == ours.String() {

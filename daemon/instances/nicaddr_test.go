@@ -25,8 +25,7 @@ func TestStaticAddressRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.dev["network"] = "n"
-			err := staticAddressRules(tt.dev, tt.net)
+			err := staticAddressRules("n", tt.dev, tt.net)
 			if (tt.want == "" && err != nil) || (tt.want != "" && (err == nil || err.Error() != tt.want)) {
 				t.Fatalf("got %v, want %q", err, tt.want)
 			}
