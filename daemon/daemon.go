@@ -65,8 +65,9 @@ type Daemon struct {
 	instances   *instances.Service
 	lxcFeatures map[string]string
 	devlxd      *devlxd.Server
-	// stopInstances is set by `lxd shutdown`: instances are stopped with
-	// the daemon (a signal leaves them running, as LXD does).
+	// stopInstances is set by `lxd shutdown`: instances, then networks,
+	// are stopped with the daemon (a signal leaves them running, as LXD
+	// does).
 	stopInstances atomic.Bool
 	cert          *tlsutil.KeyPair
 	env           *environment
