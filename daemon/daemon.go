@@ -65,8 +65,9 @@ type Daemon struct {
 	instances   *instances.Service
 	lxcFeatures map[string]string
 	devlxd      *devlxd.Server
-	// stopInstances is set by `lxd shutdown`: instances are stopped with
-	// the daemon (a signal leaves them running, as LXD does).
+	// stopInstances is set by `lxd shutdown`: instances, then networks,
+	// are stopped with the daemon (a signal leaves them running, as LXD
+	// does).
 	stopInstances atomic.Bool
 	cert          *tlsutil.KeyPair
 	env           *environment
@@ -266,6 +267,10 @@ func (d *Daemon) stop(ctx context.Context) {
 	d.ready.Store(false)
 	if d.instances != nil && d.stopInstances.Load() {
 		d.instances.Shutdown(ctx)
+		if d.network != nil {
+			// The host is going down: networks go with the instances.
+			d.network.StopAll(ctx)
+		}
 	}
 	if d.cluster != nil {
 		d.cluster.leave(ctx)

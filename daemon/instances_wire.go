@@ -146,7 +146,7 @@ func (n instanceNetworks) NICNetwork(ctx context.Context, project, name string) 
 	cfg := res.Network.Config
 	switch res.Network.Type {
 	case "bridge":
-		return instances.NICNetwork{NICType: "bridged", Parent: res.Network.Name, MTU: cfg["bridge.mtu"]}, nil
+		return instances.NICNetwork{NICType: "bridged", Parent: res.Network.Name, MTU: cfg["bridge.mtu"], Config: cfg}, nil
 	case "macvlan":
 		return instances.NICNetwork{NICType: "macvlan", Parent: cfg["parent"], MTU: cfg["mtu"]}, nil
 	case "physical":

@@ -138,10 +138,7 @@ func TestNetworkCommandsLikeRealClient(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			d := startWithConfig(t, kind)
 			n := networkScenario(t, d)
-			if kind == daemontest.Reference {
-				// Our daemon has no instances yet.
-				networkInstanceScenario(t, d, n)
-			}
+			networkInstanceScenario(t, d, n)
 		})
 	}
 }

@@ -135,6 +135,9 @@ func scenarioNICBridged(t *testing.T, d *daemontest.Daemon) {
 		t.Fatalf("after rename: old link %v, old dnsmasq %v, new link %v", linkExists(br), dnsmasqPids(br), linkExists(renamed))
 	}
 	daemontest.Eventually(t, 10*time.Second, "dnsmasq on the renamed bridge", func() bool { return len(dnsmasqPids(renamed)) == 1 })
+	if rs := nftRuleset(t); strings.Contains(rs, br) || !strings.Contains(rs, renamed) {
+		t.Fatalf("after rename: firewall rules of %s left or none for %s:\n%s", br, renamed, rs)
+	}
 	d.MustLXC(t, "network", "delete", renamed)
 	assertNetworkGone(t, br)
 	assertNetworkGone(t, renamed)

@@ -192,6 +192,7 @@ func TestNICUnsupportedKinds(t *testing.T) {
 	img := busyboxImage(t)
 	e.img = &img
 	br, _ := nicNetwork(t, d)
+	phys, _ := nicVethPair(t)
 	tests := []struct {
 		name string
 		dev  []string
@@ -200,6 +201,10 @@ func TestNICUnsupportedKinds(t *testing.T) {
 		{"macvlan vlan", []string{"nictype=macvlan", "parent=" + br, "vlan=10"}, "not supported by this kernel"},
 		{"ipvlan", []string{"nictype=ipvlan", "parent=" + br, "ipv4.address=10.207.250.2"}, "not supported by this kernel"},
 		{"sriov", []string{"nictype=sriov", "parent=" + br}, "not supported by this server"},
+		{"bridged vlan", []string{"nictype=bridged", "parent=" + br, "vlan=10"}, "not supported by this kernel"},
+		{"bridged vlan.tagged", []string{"nictype=bridged", "parent=" + br, "vlan.tagged=10,11"}, "not supported by this kernel"},
+		{"routed vlan", []string{"nictype=routed", "parent=" + br, "vlan=10", "ipv4.address=10.207.250.3"}, "not supported by this kernel"},
+		{"physical vlan", []string{"nictype=physical", "parent=" + phys, "vlan=10"}, "not supported by this kernel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,6 +218,19 @@ func TestNICUnsupportedKinds(t *testing.T) {
 			}
 			if st := e.status(t, name); st != "Stopped" || nicLinkCount(t) != before {
 				t.Fatalf("after the refused start: status %s, host links %d -> %d", st, before, nicLinkCount(t))
+			}
+			// Hot-plugged into a running instance: refused, not stored.
+			d.MustLXC(t, "config", "device", "remove", name, "n")
+			d.MustLXC(t, "start", name)
+			inside := len(nicInside(t, e, name))
+			r = d.LXC(t, append([]string{"config", "device", "add", name, "n", "nic"}, tt.dev...)...)
+			if r.ExitCode == 0 || !strings.Contains(r.Stderr, tt.want) {
+				t.Fatalf("hotplug: %+v, want an error with %q", r, tt.want)
+			}
+			// (Host links are not counted here: the instance's veths
+			// and other tests' come and go meanwhile.)
+			if _, stored := e.get(t, name).Devices["n"]; stored || len(nicInside(t, e, name)) != inside {
+				t.Fatalf("after the refused hotplug: stored %v, interfaces inside %d -> %d", stored, inside, len(nicInside(t, e, name)))
 			}
 		})
 	}

@@ -334,7 +334,10 @@ func (s *Service) validateDevices(ctx context.Context, rec *record) error {
 			return nicNetworkType(n.NICType), nil
 		}
 	}
-	return instconfig.ValidateDevices(ctx, instconfig.Devices(rec.expDevices), o)
+	if err := instconfig.ValidateDevices(ctx, instconfig.Devices(rec.expDevices), o); err != nil {
+		return err
+	}
+	return s.checkNICAddresses(ctx, rec)
 }
 
 // nicNetworkType maps a NIC type back to the network type it comes from.

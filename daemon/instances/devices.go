@@ -261,20 +261,43 @@ func nicName(rec *record, dev string, pending map[string]string) (name string, f
 }
 
 // dnsNameConflict refuses a second NIC of rec on the managed bridge that
-// NIC device dev uses: dnsmasq knows an instance by its name, once per
-// network (LXD's "Instance DNS name ... already used on network"). phase
-// is "add" or "start", as in LXD's wording.
-func dnsNameConflict(rec *record, dev, phase string, nicType string) error {
-	network := rec.expDevices[dev]["network"]
-	if network == "" || nicType != nic.Bridged {
+// NIC device dev is connected to (network=<name>, or a bridged NIC whose
+// parent is a managed bridge): dnsmasq knows an instance by its name, once
+// per network (LXD's "Instance DNS name ... already used on network").
+// phase is "add" or "start", as in LXD's wording.
+func (s *Service) dnsNameConflict(ctx context.Context, rec *record, dev, phase string) error {
+	network := s.nicManagedBridge(ctx, rec.row.Project, rec.expDevices[dev])
+	if network == "" {
 		return nil
 	}
 	for other, d := range rec.expDevices {
-		if other != dev && d["type"] == "nic" && d["network"] == network {
+		if other != dev && s.nicManagedBridge(ctx, rec.row.Project, d) == network {
 			return api.Conflict("Failed %s validation for device %q: Instance DNS name %q already used on network", phase, dev, rec.row.Name)
 		}
 	}
 	return nil
+}
+
+// nicManagedBridge is the managed bridge network a NIC device is
+// connected to, "" when none: network=<name> of a bridge network, or
+// nictype=bridged with a parent that is a managed bridge (LXD loads the
+// managed network of such a parent too).
+func (s *Service) nicManagedBridge(ctx context.Context, project string, dev map[string]string) string {
+	if dev["type"] != "nic" || s.o.Networks == nil {
+		return ""
+	}
+	name := dev["network"]
+	if name == "" {
+		if dev["nictype"] != nic.Bridged || dev["parent"] == "" {
+			return ""
+		}
+		name = dev["parent"]
+	}
+	n, err := s.o.Networks.NICNetwork(ctx, project, name)
+	if err != nil || n.NICType != nic.Bridged {
+		return ""
+	}
+	return name
 }
 
 // nicSpec creates the host side of a NIC.
@@ -283,7 +306,7 @@ func (s *Service) nicSpec(ctx context.Context, rec *record, name string, dev map
 	if err != nil {
 		return nil, err
 	}
-	if err := dnsNameConflict(rec, name, "start", cfg["nictype"]); err != nil {
+	if err := s.dnsNameConflict(ctx, rec, name, "start"); err != nil {
 		return nil, err
 	}
 	inside, fresh := nicName(rec, name, out.volatile)

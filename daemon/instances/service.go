@@ -71,6 +71,9 @@ type NICNetwork struct {
 	NICType string // "bridged", "macvlan", "physical"
 	Parent  string // the bridge or parent interface
 	MTU     string // the network's MTU ("" = default)
+	// Config is the network's config (static address rules of bridged
+	// NICs read ipv4.address, ipv4.dhcp, ipv6.dhcp.stateful, ...).
+	Config map[string]string
 }
 
 // Networks resolves managed networks for nic devices.

@@ -183,15 +183,10 @@ func (s *Service) UpdateDescription(ctx context.Context, project, name, descript
 func (s *Service) checkAddedNICs(ctx context.Context, old, next *record) error {
 	_, added := deviceChanges(old.expDevices, next.expDevices)
 	for _, name := range added {
-		dev := next.expDevices[name]
-		if dev["type"] != "nic" || dev["network"] == "" || s.o.Networks == nil {
-			continue
+		if err := s.dnsNameConflict(ctx, next, name, "add"); err != nil {
+			return err
 		}
-		n, err := s.o.Networks.NICNetwork(ctx, next.row.Project, dev["network"])
-		if err != nil {
-			continue // validateDevices reported it already
-		}
-		if err := dnsNameConflict(next, name, "add", n.NICType); err != nil {
+		if err := s.addressConflict(ctx, next, name, "add"); err != nil {
 			return err
 		}
 	}

@@ -103,8 +103,9 @@ var nicSchemas = map[string]config.Schema{
 var nicNeedsParent = map[string]bool{"bridged": true, "macvlan": true, "sriov": true, "physical": true, "ipvlan": true}
 
 // networkNICType maps a managed network's type to the nictype its NICs get.
+// LXD 5.0.2 has no NICs on physical networks (they serve as OVN uplinks).
 var networkNICType = map[string]string{
-	"bridge": "bridged", "macvlan": "macvlan", "sriov": "sriov", "physical": "physical",
+	"bridge": "bridged", "macvlan": "macvlan", "sriov": "sriov", "ovn": "ovn",
 }
 
 func allNICKeys() config.Schema {
@@ -147,7 +148,9 @@ func validateNIC(ctx context.Context, name string, dev map[string]string, all De
 			netType = t
 		}
 		if nictype == "" {
-			nictype = networkNICType[netType]
+			if nictype = networkNICType[netType]; nictype == "" {
+				return fmt.Errorf("Failed loading device %q: Unrecognised NIC network type for network %q", name, network)
+			}
 		}
 	}
 	schema, ok := nicSchemas[nictype]
@@ -159,8 +162,9 @@ func validateNIC(ctx context.Context, name string, dev map[string]string, all De
 		required = []string{"parent"}
 	}
 	// LXD refuses a static address on an unmanaged bridge before it looks
-	// at the address itself.
-	if err := nicRules(nictype, dev); err != nil {
+	// at the address itself; a parent that is a managed bridge counts as
+	// managed (LXD loads its network).
+	if err := nicRules(nictype, dev, managedParent(ctx, nictype, dev, o)); err != nil {
 		return err
 	}
 	if err := checkKeys(schema, required, dev); err != nil {
@@ -210,7 +214,17 @@ var nicNetworkBanned = map[string][]string{
 	"sriov":    {"nictype", "parent", "mtu", "vlan", "maas.subnet.ipv4", "maas.subnet.ipv6"},
 }
 
-func nicRules(nictype string, dev map[string]string) error {
+// managedParent reports whether a bridged NIC's parent is a managed
+// bridge network.
+func managedParent(ctx context.Context, nictype string, dev map[string]string, o DeviceOpts) bool {
+	if nictype != "bridged" || dev["network"] != "" || dev["parent"] == "" || o.Network == nil {
+		return false
+	}
+	t, err := o.Network(ctx, o.NetworkProject, dev["parent"])
+	return err == nil && t == "bridge"
+}
+
+func nicRules(nictype string, dev map[string]string, managedParent bool) error {
 	if dev["network"] != "" {
 		banned, ok := nicNetworkBanned[nictype]
 		if !ok {
@@ -222,7 +236,7 @@ func nicRules(nictype string, dev map[string]string) error {
 			}
 		}
 	}
-	if nictype == "bridged" && dev["network"] == "" {
+	if nictype == "bridged" && dev["network"] == "" && !managedParent {
 		for _, k := range []string{"ipv4.address", "ipv6.address"} {
 			if dev[k] != "" {
 				return fmt.Errorf("Cannot use manually specified %s when using unmanaged parent bridge", k)

@@ -71,6 +71,43 @@ func (s *Service) startOne(ctx context.Context, rec record, all []record, u usag
 	return d.Start(ctx, s.toDriver(rec, all, u))
 }
 
+// StopAll stops every network this member runs (bridges, dnsmasq,
+// firewall chains; lease files are kept), as LXD does when the host goes
+// down (`lxd shutdown`, after the instances stopped). The database is left
+// as is: Startup brings the same networks back at the next start. Errors
+// are logged, not returned: the daemon stops anyway.
+func (s *Service) StopAll(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []record
+	var u usage
+	err := s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var err error
+		if all, err = s.loadAll(ctx, tx); err != nil {
+			return err
+		}
+		u, err = loadUsage(ctx, tx)
+		return err
+	})
+	log := logctx.From(ctx)
+	if err != nil {
+		log.WithError(err).Warn("Failed loading networks to stop")
+		return
+	}
+	for _, rec := range all {
+		if !rec.hasRow {
+			continue
+		}
+		d, err := s.driverFor(rec.row.Type)
+		if err == nil {
+			err = d.Stop(ctx, s.toDriver(rec, all, u))
+		}
+		if err != nil {
+			log.WithError(err).WithField("network", rec.row.Name).Warn("Failed stopping network")
+		}
+	}
+}
+
 // Shutdown lets go of the networks at daemon stop without stopping them:
 // bridges, firewall chains and dnsmasq keep running (as with LXD) so
 // instances keep their network while the daemon restarts; Startup adopts
