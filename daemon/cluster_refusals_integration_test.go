@@ -19,18 +19,37 @@ import (
 func TestClusterJoinRefusals(t *testing.T) {
 	c := daemontest.Cluster(t, 1)
 	m1 := c.Members[0]
+	r := m1.LXC(t, "cluster", "remove", "m1")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Member is the only member in the cluster") {
+		t.Fatalf("removing the last voter: exit %d: %s", r.ExitCode, r.Stderr)
+	}
+	checkClusterJoinRefusals(t, c, newClusterJoiner(t, "j1"), newClusterJoiner(t, "j2"), c.Token(t, "j1"))
+}
+
+// newClusterJoiner starts a standalone daemon meant to join a cluster as name.
+func newClusterJoiner(t *testing.T, name string) *daemontest.Member {
+	return &daemontest.Member{Daemon: daemontest.StartWith(t, daemontest.Options{Env: []string{daemontest.HeartbeatEnv}}),
+		Name: name, Address: daemontest.NextAddress(t)}
+}
+
+// clusterJoin joins m with put through PUT /1.0/cluster on m.
+func clusterJoin(m *daemontest.Member, put api.ClusterPut) error {
 	ctx := context.Background()
-	newJoiner := func(name string) *daemontest.Member {
-		return &daemontest.Member{Daemon: daemontest.StartWith(t, daemontest.Options{Env: []string{daemontest.HeartbeatEnv}}),
-			Name: name, Address: daemontest.NextAddress(t)}
+	op, err := m.Client.Do(ctx, http.MethodPut, "/1.0/cluster", put, "")
+	if err == nil {
+		err = op.Wait(ctx)
 	}
-	join := func(m *daemontest.Member, put api.ClusterPut) error {
-		op, err := m.Client.Do(ctx, http.MethodPut, "/1.0/cluster", put, "")
-		if err == nil {
-			err = op.Wait(ctx)
-		}
-		return err
-	}
+	return err
+}
+
+// checkClusterJoinRefusals: an expired token, a wrong fingerprint, a name
+// clash and a joiner with objects are refused with a clear error and leave
+// the cluster as it was; then j1 joins with good (a token made for j1's
+// name; j1 is appended to c.Members) and the reused token is refused to j2.
+func checkClusterJoinRefusals(t *testing.T, c *daemontest.TestCluster, j1, j2 *daemontest.Member, good string) {
+	t.Helper()
+	m1 := c.Members[0]
+	ctx := context.Background()
 	expect := func(what string, err error, status int, text string) {
 		t.Helper()
 		if err == nil || !strings.Contains(err.Error(), text) || (status != 0 && api.StatusOf(err) != status) {
@@ -39,44 +58,37 @@ func TestClusterJoinRefusals(t *testing.T) {
 		waitMembers(t, m1, len(c.Members))
 	}
 
-	r := m1.LXC(t, "cluster", "remove", "m1")
-	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Member is the only member in the cluster") {
-		t.Fatalf("removing the last voter: exit %d: %s", r.ExitCode, r.Stderr)
-	}
-
-	j1, j2 := newJoiner("j1"), newJoiner("j2")
 	// Expired token.
 	m1.MustLXC(t, "config", "set", "cluster.join_token_expiry", "1S")
-	expired := c.Token(t, "j1")
+	expired := c.Token(t, j1.Name)
 	m1.MustLXC(t, "config", "unset", "cluster.join_token_expiry")
 	time.Sleep(1100 * time.Millisecond)
-	expect("expired token", join(j1, c.JoinPut(t, j1, expired)), http.StatusBadRequest, "The cluster join token has expired")
+	expect("expired token", clusterJoin(j1, c.JoinPut(t, j1, expired)), http.StatusBadRequest, "The cluster join token has expired")
 
 	// Wrong fingerprint: the joiner checks the certificate it is shown.
-	tok, _ := token.Decode(c.Token(t, "j1"))
+	tok, _ := token.Decode(c.Token(t, j1.Name))
 	tok.Fingerprint = strings.Repeat("ab", 32)
 	put := c.JoinPut(t, j1, token.Encode(tok))
 	put.ClusterCertificate = ""
-	expect("wrong fingerprint", join(j1, put), 0, "Certificate fingerprint mismatch between join token and cluster member")
+	expect("wrong fingerprint", clusterJoin(j1, put), 0, "Certificate fingerprint mismatch between join token and cluster member")
 
 	// Name clash.
-	expect("name clash", join(j1, c.JoinPut(t, &daemontest.Member{Daemon: j1.Daemon, Name: "m1", Address: j1.Address},
+	expect("name clash", clusterJoin(j1, c.JoinPut(t, &daemontest.Member{Daemon: j1.Daemon, Name: "m1", Address: j1.Address},
 		c.Token(t, "m1"))), 0, "The cluster already has a member with name: m1")
 
 	// A joiner with objects of its own.
 	runSQL(t, j2, "INSERT INTO profiles (project_id, name) VALUES (1, 'mine')")
-	expect("joiner with a profile", join(j2, c.JoinPut(t, j2, c.Token(t, "j2"))), http.StatusBadRequest,
+	expect("joiner with a profile", clusterJoin(j2, c.JoinPut(t, j2, c.Token(t, j2.Name))), http.StatusBadRequest,
 		"This server can't join a cluster because it isn't empty: it has profiles mine")
 	runSQL(t, j2, "DELETE FROM profiles WHERE name = 'mine'")
 
 	// A token works once.
-	good := c.Token(t, "j1")
-	if err := join(j1, c.JoinPut(t, j1, good)); err != nil {
+	if err := clusterJoin(j1, c.JoinPut(t, j1, good)); err != nil {
 		t.Fatal(err)
 	}
 	c.Members = append(c.Members, j1)
-	waitMembers(t, m1, 2)
-	expect("reused token", join(j2, c.JoinPut(t, &daemontest.Member{Daemon: j2.Daemon, Name: "j1", Address: j2.Address}, good)),
+	waitMembers(t, m1, len(c.Members))
+	expect("reused token", clusterJoin(j2, c.JoinPut(t, &daemontest.Member{Daemon: j2.Daemon, Name: j1.Name, Address: j2.Address}, good)),
 		http.StatusForbidden, "No matching cluster join token found")
 	if srv, _, err := j2.Client.GetServer(ctx); err != nil || srv.Environment.ServerClustered {
 		t.Fatalf("refused joiner is clustered: %v", err)
