@@ -311,9 +311,10 @@ func (c *clustering) ReplaceCertificate(ctx context.Context, put api.ClusterCert
 }
 
 // resetToStandalone turns a removed member back into a fresh standalone
-// server: database wiped, cluster certificate and address dropped, and the
-// process re-executed. It keeps server.crt, daemon.yaml's other keys
-// (core.https_address) and files on disk.
+// server: database wiped, cluster certificate dropped, and the process
+// re-executed. It keeps server.crt, daemon.yaml (core.https_address and,
+// as LXD 5.0.2 does, cluster.https_address: without the cluster
+// certificate it no longer makes the member clustered) and files on disk.
 func (d *Daemon) resetToStandalone() {
 	d.log.Warn("Removed from the cluster: resetting to a standalone server")
 	d.ready.Store(false)
@@ -327,9 +328,6 @@ func (d *Daemon) resetToStandalone() {
 	}
 	_ = os.Remove(d.path("cluster.crt"))
 	_ = os.Remove(d.path("cluster.key"))
-	if err := removeLocalKey(d.path("daemon.yaml"), "cluster.https_address"); err != nil {
-		d.log.WithError(err).Error("Failed to update daemon.yaml")
-	}
 	reexec(d.log)
 }
 

@@ -4,6 +4,7 @@ package daemon_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,11 +24,16 @@ func TestClusterJoinRefusals(t *testing.T) {
 	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Member is the only member in the cluster") {
 		t.Fatalf("removing the last voter: exit %d: %s", r.ExitCode, r.Stderr)
 	}
-	checkClusterJoinRefusals(t, c, newClusterJoiner(t, "j1"), newClusterJoiner(t, "j2"), c.Token(t, "j1"))
+	checkClusterJoinRefusals(t, c, newClusterJoiner(t, c.Kind, "j1"), newClusterJoiner(t, c.Kind, "j2"), c.Token(t, "j1"))
 }
 
-// newClusterJoiner starts a standalone daemon meant to join a cluster as name.
-func newClusterJoiner(t *testing.T, name string) *daemontest.Member {
+// newClusterJoiner starts a standalone daemon of kind meant to join a
+// cluster as name.
+func newClusterJoiner(t *testing.T, kind daemontest.Kind, name string) *daemontest.Member {
+	if kind == daemontest.Reference {
+		host, _, _ := net.SplitHostPort(daemontest.NextAddress(t))
+		return &daemontest.Member{Daemon: daemontest.StartReference(t), Name: name, Address: host + ":8443"}
+	}
 	return &daemontest.Member{Daemon: daemontest.StartWith(t, daemontest.Options{Env: []string{daemontest.HeartbeatEnv}}),
 		Name: name, Address: daemontest.NextAddress(t)}
 }
