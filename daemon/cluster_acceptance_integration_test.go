@@ -270,17 +270,13 @@ func acceptanceUnknownTarget(t *testing.T, c *daemontest.TestCluster, inst strin
 // role, and `lxc cluster remove` makes it a standalone server again.
 func acceptanceJoin(t *testing.T, c *daemontest.TestCluster) {
 	m1, m2 := c.Members[0], c.Members[1]
-	out := m2.MustLXC(t, "cluster", "add", "m4")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	tok := lines[len(lines)-1]
-	m4 := newClusterJoiner(t, c.Kind, "m4")
-	if c.Kind == daemontest.Reference {
-		runPreseedWith(t, "/usr/bin/lxd", m4, "cluster:\n  enabled: true\n  server_name: m4\n  server_address: "+m4.Address+
-			"\n  cluster_address: "+m1.Address+"\n  cluster_token: "+tok+"\n  member_config: []\n")
-		c.Members = append(c.Members, m4)
-	} else {
-		checkClusterJoinRefusals(t, c, m4, newClusterJoiner(t, c.Kind, "j5"), tok)
+	good := func() string {
+		out := m2.MustLXC(t, "cluster", "add", "m4")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[len(lines)-1]
 	}
+	checkClusterJoinRefusals(t, c, newClusterJoiner(t, c.Kind, "m4"), newClusterJoiner(t, c.Kind, "j5"), good)
+	m4 := c.Member("m4")
 	daemontest.Eventually(t, 30*time.Second, "m4 is a database stand-by", func() bool {
 		return strings.Join(memberOf(t, m1, "m4").Roles, ",") == "database-standby"
 	})
