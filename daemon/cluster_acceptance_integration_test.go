@@ -205,6 +205,26 @@ func acceptanceExec(t *testing.T, m *daemontest.Member, inst string) {
 	if out := m.MustLXC(t, "exec", inst, "--", "hostname"); strings.TrimSpace(out) != inst {
 		t.Fatalf("hostname via %s: %q", m.Name, out)
 	}
+	// Files, console log and snapshots through the same member.
+	src := filepath.Join(t.TempDir(), "a6file")
+	if err := os.WriteFile(src, []byte("a6-data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m.MustLXC(t, "file", "push", src, inst+"/root/a6file")
+	if out := m.MustLXC(t, "exec", inst, "--", "cat", "/root/a6file"); out != "a6-data\n" {
+		t.Fatalf("pushed file via %s: %q", m.Name, out)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	m.MustLXC(t, "file", "pull", inst+"/root/a6file", back)
+	if data, err := os.ReadFile(back); err != nil || string(data) != "a6-data\n" {
+		t.Fatalf("pulled file via %s: %q %v", m.Name, data, err)
+	}
+	m.MustLXC(t, "console", inst, "--show-log")
+	m.MustLXC(t, "snapshot", inst, "a6s")
+	if out := m.MustLXC(t, "query", "/1.0/instances/"+inst+"/snapshots"); !strings.Contains(out, "/snapshots/a6s") {
+		t.Fatalf("snapshot via %s: %s", m.Name, out)
+	}
+	m.MustLXC(t, "delete", inst+"/a6s")
 }
 
 // acceptanceMove stops inst (on m3) and moves it to m2 through m2: it is
