@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lxdng/lxd/cluster/db"
@@ -95,7 +97,8 @@ func admit(ctx context.Context, tx *db.Tx, req AcceptRequest, fingerprint string
 }
 
 // Remove takes member name out of the cluster: unless force, it must hold
-// no objects; the last database voter is kept unless another online member
+// no objects (instances, images of which it has the only copy, custom
+// volumes); the last database voter is kept unless another online member
 // can take over the vote. The raft node, the member row and its server
 // certificate are removed; the caller tells the member to reset itself.
 func (m *Manager) Remove(ctx context.Context, name string, force bool) (db.Member, error) {
@@ -107,6 +110,9 @@ func (m *Manager) Remove(ctx context.Context, name string, force bool) (db.Membe
 		}
 		if force {
 			return nil
+		}
+		if err := memberIsEmpty(ctx, tx, row.ID); err != nil {
+			return err
 		}
 		held, err := m.Hooks.Holdings(ctx, tx, row.ID)
 		if err != nil {
@@ -179,4 +185,27 @@ func (m *Manager) keepAVoter(ctx context.Context, row db.Member) error {
 		}
 	}
 	return api.BadRequest("Cluster member %q is the last database voter of the cluster and can't be removed", row.Name)
+}
+
+// memberIsEmpty refuses, as LXD 5.0.2 does (an error without a status: 500,
+// naming only the first kind of object found), the removal of a member
+// that holds instances, the only copy of images, or custom volumes.
+func memberIsEmpty(ctx context.Context, tx *db.Tx, memberID int64) error {
+	checks := []struct{ what, query string }{
+		{"containers", "SELECT name FROM instances WHERE member_id = ? ORDER BY name"},
+		{"images", `SELECT DISTINCT i.fingerprint FROM images i JOIN images_members im ON im.image_id = i.id
+			WHERE im.member_id = ? AND NOT EXISTS (SELECT 1 FROM images_members o
+				WHERE o.image_id = i.id AND o.member_id <> im.member_id) ORDER BY i.fingerprint`},
+		{"custom volumes", "SELECT name FROM storage_volumes WHERE member_id = ? AND type = 'custom' ORDER BY name"},
+	}
+	for _, c := range checks {
+		names, err := tx.QueryStrings(ctx, c.query, memberID)
+		if err != nil {
+			return err
+		}
+		if len(names) > 0 {
+			return fmt.Errorf("Node still has the following %s: %s", c.what, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }

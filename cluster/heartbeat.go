@@ -83,9 +83,9 @@ func (m *Manager) beat(ctx context.Context) {
 	for _, a := range answered {
 		online[a] = true
 	}
-	if addr, ok := StandByForPair(nodes, func(a string) bool { return online[a] }, m.configInt("cluster.max_standby", 2)); ok {
-		if err := m.Store.AssignRole(ctx, addr, db.RoleStandBy); err != nil {
-			m.Log.WithError(err).Debug("Failed to promote the second member to stand-by")
+	if addr, role, ok := StandByForPair(nodes, self.Address, func(a string) bool { return online[a] }, m.configInt("cluster.max_standby", 2)); ok {
+		if err := m.Store.AssignRole(ctx, addr, role); err != nil {
+			m.Log.WithError(err).Debug("Failed to set the second member's database role")
 		}
 	}
 }

@@ -304,7 +304,13 @@ func (m *Manager) UpdateMember(ctx context.Context, current api.ClusterMember, p
 			return err
 		}
 		row.Description, row.FailureDomain, row.Roles, row.Groups = put.Description, put.FailureDomain, roles, put.Groups
-		row.Config = db.JSONMap(put.Config)
+		// An empty value unsets the key (`lxc cluster unset` sends "").
+		row.Config = db.JSONMap{}
+		for k, v := range put.Config {
+			if v != "" {
+				row.Config[k] = v
+			}
+		}
 		return tx.UpdateMember(ctx, row)
 	})
 }
@@ -320,7 +326,7 @@ func (m *Manager) RenameMember(ctx context.Context, name, newName string) error 
 			return err
 		}
 		if _, err := tx.MemberByName(ctx, newName); err == nil {
-			return api.BadRequest("The cluster already has a member with name: %s", newName)
+			return api.Conflict("Conflict") // LXD 5.0.2's bare answer
 		}
 		row.Name = newName
 		return tx.UpdateMember(ctx, row)
@@ -336,17 +342,17 @@ func (m *Manager) RenameMember(ctx context.Context, name, newName string) error 
 }
 
 // validateMemberConfig checks a member's config keys: scheduler.instance
-// (all, manual or group) and free-form user.* keys.
+// (all, manual or group) and free-form user.* keys, in LXD's words.
 func validateMemberConfig(cfg map[string]string) error {
 	for k, v := range cfg {
 		switch {
 		case strings.HasPrefix(k, "user."):
 		case k == "scheduler.instance":
 			if v != "" && v != "all" && v != "manual" && v != "group" {
-				return api.BadRequest("Invalid value for cluster member configuration key %q: %q (all, manual or group)", k, v)
+				return api.BadRequest("Invalid cluster configuration key %q value", k)
 			}
 		default:
-			return api.BadRequest("Invalid cluster member configuration key %q", k)
+			return api.BadRequest("Invalid cluster configuration key %q", k)
 		}
 	}
 	return nil

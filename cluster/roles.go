@@ -61,18 +61,28 @@ func EditRoles(current, requested []string) ([]string, error) {
 }
 
 // StandByForPair is LXD's rule for a two-member cluster, which go-dqlite's
-// role adjustment leaves alone: the second member becomes a stand-by so
-// that the database has a warm copy. It returns the address to promote.
-func StandByForPair(nodes []db.Node, online func(address string) bool, maxStandBy int) (string, bool) {
-	if len(nodes) != 2 || maxStandBy < 1 {
-		return "", false
+// role adjustment leaves alone: one voter (the leader), the second member a
+// stand-by so that the database has a warm copy. A pair left with two
+// voters (a third member removed) has the follower demoted, as LXD's
+// rebalance does: two voters would lose quorum with either. It returns the
+// address to change and its new role.
+func StandByForPair(nodes []db.Node, leader string, online func(address string) bool, maxStandBy int) (string, db.NodeRole, bool) {
+	if len(nodes) != 2 {
+		return "", 0, false
+	}
+	want := db.RoleStandBy
+	if maxStandBy < 1 {
+		want = db.RoleSpare
 	}
 	for _, n := range nodes {
-		if n.Role == db.RoleSpare && online(n.Address) {
-			return n.Address, true
+		if n.Address == leader || !online(n.Address) {
+			continue
+		}
+		if n.Role == db.RoleVoter || (n.Role == db.RoleSpare && want == db.RoleStandBy) {
+			return n.Address, want, true
 		}
 	}
-	return "", false
+	return "", 0, false
 }
 
 func contains(list []string, s string) bool {

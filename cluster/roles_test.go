@@ -68,25 +68,29 @@ func TestStandByForPair(t *testing.T) {
 	online := func(string) bool { return true }
 	offline := func(string) bool { return false }
 	pair := []db.Node{{ID: 1, Address: "a", Role: db.RoleVoter}, {ID: 2, Address: "b", Role: db.RoleSpare}}
+	voters := []db.Node{{ID: 1, Address: "a", Role: db.RoleVoter}, {ID: 2, Address: "b", Role: db.RoleVoter}}
 	tests := []struct {
 		name   string
 		nodes  []db.Node
 		online func(string) bool
 		max    int
 		want   string
+		role   db.NodeRole
 		ok     bool
 	}{
-		{"promote spare", pair, online, 2, "b", true},
-		{"offline spare", pair, offline, 2, "", false},
-		{"no stand-bys wanted", pair, online, 0, "", false},
-		{"already stand-by", []db.Node{{Address: "a", Role: db.RoleVoter}, {Address: "b", Role: db.RoleStandBy}}, online, 2, "", false},
-		{"three members: dqlite decides", append(pair, db.Node{Address: "c", Role: db.RoleSpare}), online, 2, "", false},
+		{"promote spare", pair, online, 2, "b", db.RoleStandBy, true},
+		{"offline spare", pair, offline, 2, "", 0, false},
+		{"no stand-bys wanted", pair, online, 0, "", 0, false},
+		{"already stand-by", []db.Node{{Address: "a", Role: db.RoleVoter}, {Address: "b", Role: db.RoleStandBy}}, online, 2, "", 0, false},
+		{"three members: dqlite decides", append(pair, db.Node{Address: "c", Role: db.RoleSpare}), online, 2, "", 0, false},
+		{"two voters: follower demoted", voters, online, 2, "b", db.RoleStandBy, true},
+		{"two voters, no stand-bys wanted", voters, online, 0, "b", db.RoleSpare, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := StandByForPair(tt.nodes, tt.online, tt.max)
-			if got != tt.want || ok != tt.ok {
-				t.Fatalf("got %q %v, want %q %v", got, ok, tt.want, tt.ok)
+			got, role, ok := StandByForPair(tt.nodes, "a", tt.online, tt.max)
+			if got != tt.want || role != tt.role || ok != tt.ok {
+				t.Fatalf("got %q %v %v, want %q %v %v", got, role, ok, tt.want, tt.role, tt.ok)
 			}
 		})
 	}

@@ -257,21 +257,6 @@ func (l localConfig) Get(key string) string {
 	return defaults[key]
 }
 
-// removeLocalKey deletes key from daemon.yaml.
-func removeLocalKey(path, key string) error {
-	l := localSnapshot(path)
-	delete(l, key)
-	data, err := yaml.Marshal(map[string]string(l))
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
 // guardAddress is a config applier: a member's cluster address is its
 // identity in the database and can't change while clustered.
 func (c *clustering) guardAddress(ctx context.Context, old, next config.Snapshot) error {

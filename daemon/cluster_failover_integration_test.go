@@ -19,7 +19,7 @@ import (
 func TestClusterFailover(t *testing.T) {
 	c := daemontest.Cluster(t, 3)
 	ctx := context.Background()
-	c.Members[0].MustLXC(t, "config", "set", "cluster.offline_threshold", "10")
+	c.Members[0].MustLXC(t, "config", "set", "cluster.offline_threshold", "11")
 	leader := leaderOf(t, c)
 	var survivor *daemontest.Member
 	for _, m := range c.Members {

@@ -255,8 +255,9 @@ func (c *clustering) registerVolumeRoutes() {
 	c.owners.Register("/1.0/storage-pools/{pool}/volumes/{type}/{name}/*", c.volumeOwner)
 }
 
-// volumeOwner names the one member holding the volume; unknown, or held by
-// several members (the caller must target one), it is answered here.
+// volumeOwner names the one member holding the volume; unknown, it is
+// answered here; held by several members, the caller must target one (LXD
+// 5.0.2's 500).
 func (c *clustering) volumeOwner(r *http.Request, params map[string]string) (string, bool, error) {
 	var members []string
 	err := c.m.Store.Tx(r.Context(), func(ctx context.Context, tx *db.Tx) error {
@@ -268,8 +269,11 @@ func (c *clustering) volumeOwner(r *http.Request, params map[string]string) (str
 			params["pool"], params["type"], params["name"], requestProject(r))
 		return err
 	})
-	if err != nil || len(members) != 1 {
+	if err != nil || len(members) == 0 {
 		return "", false, err
+	}
+	if len(members) > 1 {
+		return "", false, api.InternalError("More than one cluster member has a volume named %q. Please target a specific member", params["name"])
 	}
 	return members[0], true, nil
 }

@@ -38,7 +38,9 @@ func (c *clustering) startJoin(ctx context.Context, put api.ClusterPut) (*operat
 		return nil, err
 	}
 	if !tok.ExpiresAt.IsZero() && time.Now().After(tok.ExpiresAt) {
-		return nil, api.BadRequest("The cluster join token has expired (at %s)", tok.ExpiresAt.UTC())
+		// LXD's joiner learns it from the member it asks to trust it.
+		return nil, api.NewStatusError(http.StatusForbidden, "%s: Failed during search for join token operation: %w",
+			trustFailure, token.ErrExpired)
 	}
 	plan.token = tok
 	if put.ServerAddress == "" {
@@ -165,6 +167,10 @@ func (c *clustering) listenFor(ctx context.Context, address string) (undo map[st
 	return undo, c.d.config.Patch(ctx, changes)
 }
 
+// trustFailure prefixes a member's refusal to accept us, in LXD's words
+// (its joiner first adds its certificate to the cluster's trust store).
+const trustFailure = "Failed to setup cluster trust: Failed to add server cert to cluster"
+
 // askToJoin asks the existing members, in order, to accept us.
 func (c *clustering) askToJoin(ctx context.Context, plan joinPlan, certPEM []byte) (cluster.AcceptResponse, error) {
 	req := cluster.AcceptRequest{
@@ -185,7 +191,7 @@ func (c *clustering) askToJoin(ctx context.Context, plan joinPlan, certPEM []byt
 			return resp, err
 		}
 		if api.StatusOf(err) < 500 && api.StatusOf(err) != http.StatusNotFound {
-			return resp, err // a refusal, not an unreachable member
+			return resp, fmt.Errorf("%s: %w", trustFailure, err) // a refusal, not an unreachable member
 		}
 		lastErr = fmt.Errorf("Cluster member %s: %w", addr, err)
 	}
@@ -264,7 +270,7 @@ func (c *clustering) findToken(ctx context.Context, secret string) (foundToken, 
 			}}, nil
 		}
 	}
-	return foundToken{}, api.Forbidden("No matching cluster join token found (it may have expired, been used or been revoked)")
+	return foundToken{}, api.Forbidden("No matching cluster join operation found")
 }
 
 // Reset implements the removed member's side: answer, then wipe the
@@ -311,9 +317,10 @@ func (c *clustering) ReplaceCertificate(ctx context.Context, put api.ClusterCert
 }
 
 // resetToStandalone turns a removed member back into a fresh standalone
-// server: database wiped, cluster certificate and address dropped, and the
-// process re-executed. It keeps server.crt, daemon.yaml's other keys
-// (core.https_address) and files on disk.
+// server: database wiped, cluster certificate dropped, and the process
+// re-executed. It keeps server.crt, daemon.yaml (core.https_address and,
+// as LXD 5.0.2 does, cluster.https_address: without the cluster
+// certificate it no longer makes the member clustered) and files on disk.
 func (d *Daemon) resetToStandalone() {
 	d.log.Warn("Removed from the cluster: resetting to a standalone server")
 	d.ready.Store(false)
@@ -327,9 +334,6 @@ func (d *Daemon) resetToStandalone() {
 	}
 	_ = os.Remove(d.path("cluster.crt"))
 	_ = os.Remove(d.path("cluster.key"))
-	if err := removeLocalKey(d.path("daemon.yaml"), "cluster.https_address"); err != nil {
-		d.log.WithError(err).Error("Failed to update daemon.yaml")
-	}
 	reexec(d.log)
 }
 

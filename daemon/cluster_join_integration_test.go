@@ -65,7 +65,13 @@ func TestClusterJoinPreseed(t *testing.T) {
 
 func runPreseed(t *testing.T, m *daemontest.Member, preseed string) {
 	t.Helper()
-	cmd := exec.Command(daemontest.Binary(t, "lxd"), "init", "--preseed")
+	runPreseedWith(t, daemontest.Binary(t, "lxd"), m, preseed)
+}
+
+// runPreseedWith runs `lxd init --preseed` of the lxd binary bin on m.
+func runPreseedWith(t *testing.T, bin string, m *daemontest.Member, preseed string) {
+	t.Helper()
+	cmd := exec.Command(bin, "init", "--preseed")
 	cmd.Env = append(os.Environ(), "LXD_DIR="+m.Dir)
 	cmd.Stdin = strings.NewReader(preseed)
 	var out bytes.Buffer
@@ -101,12 +107,13 @@ func waitMembers(t *testing.T, m *daemontest.Member, n int) {
 }
 
 // waitStandalone waits until a removed member has reset itself: not
-// clustered, a fresh database (member "none") and no cluster address.
+// clustered, a fresh database (member "none"), no cluster certificate; its
+// cluster.https_address stays set (as LXD 5.0.2 leaves it).
 func waitStandalone(t *testing.T, m *daemontest.Member) {
 	t.Helper()
 	daemontest.Eventually(t, 30*time.Second, m.Name+" standalone again", func() bool {
 		srv, _, err := m.Client.GetServer(context.Background())
-		return err == nil && !srv.Environment.ServerClustered && srv.Config["cluster.https_address"] == nil
+		return err == nil && !srv.Environment.ServerClustered && srv.Config["cluster.https_address"] == m.Address
 	})
 	var cl api.Cluster
 	if _, err := m.Client.Get(context.Background(), "/1.0/cluster", &cl); err != nil || cl.Enabled || cl.ServerName != "" {

@@ -417,13 +417,13 @@ func checkClusterVolumes(t *testing.T, c *daemontest.TestCluster, file string) {
 		t.Fatalf("v1 on m3's disk: %v", err)
 	}
 	m1.MustLXC(t, "storage", "volume", "set", pool, "v1", "user.k", "x")
-	clusterFails(t, m1, "custom volumes v1", "cluster", "remove", "m3")
+	clusterFails(t, m1, "Node still has the following custom volumes: v1", "cluster", "remove", "m3")
 	m1.MustLXC(t, "storage", "volume", "delete", pool, "v1")
 	clusterImport(t, m1, file, "busybox")
 	name := daemontest.Name(t, "c")
 	m2.MustLXC(t, "init", "busybox", name, "--target", "m3")
 	t.Cleanup(func() { m2.LXC(t, "delete", "-f", name) })
-	clusterFails(t, m1, "instances "+name, "cluster", "remove", "m3")
+	clusterFails(t, m1, "Node still has the following containers: "+name, "cluster", "remove", "m3")
 	m1.MustLXC(t, "delete", name)
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxdng/lxd/cluster"
+	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/cluster/forward"
 	"github.com/lxdng/lxd/cluster/token"
 	"github.com/lxdng/lxd/daemon/config"
@@ -206,6 +207,7 @@ func (c *clustering) IssueToken(ctx context.Context, name string) (*operations.O
 	if err != nil {
 		return nil, err
 	}
+	c.revokeTokens(ctx, name, online)
 	op, err := c.d.ops.StartToken(ctx, operations.Spec{
 		Class: api.OperationClassToken, Description: "Executing operation",
 		Resources: map[string][]string{"cluster": nil}, Metadata: token.Metadata(tok),
@@ -216,6 +218,33 @@ func (c *clustering) IssueToken(ctx context.Context, name string) (*operations.O
 	c.d.hub.PublishLifecycle("", api.EventLifecycle{Action: "cluster-token-created",
 		Source: "/1.0/cluster/members", Requestor: request.From(ctx).Lifecycle()})
 	return op, nil
+}
+
+// revokeTokens cancels the running join tokens issued for name, here and
+// on the online peers: as in LXD 5.0.2, a new token for a server name
+// replaces the previous one.
+func (c *clustering) revokeTokens(ctx context.Context, name string, peers []db.Member) {
+	for _, op := range c.d.ops.List("") {
+		if t, ok := token.FromMetadata(op.Metadata()); ok && op.Class() == api.OperationClassToken &&
+			op.Status() == api.Running && t.ServerName == name {
+			_ = op.Cancel()
+		}
+	}
+	for _, p := range peers {
+		cli, err := forward.PeerClient(p.Address, c.m.Transport.Certificate(), 5*time.Second)
+		if err != nil {
+			continue
+		}
+		ops, err := cli.GetOperations(ctx, true)
+		if err != nil {
+			continue
+		}
+		for _, op := range ops["running"] {
+			if t, ok := token.FromMetadata(op.Metadata); ok && op.Class == api.OperationClassToken && t.ServerName == name {
+				_, _, _ = cli.Query(ctx, http.MethodDelete, "/1.0/operations/"+op.ID, nil, "")
+			}
+		}
+	}
 }
 
 // Heartbeat implements the member side of a heartbeat: reload what peers

@@ -295,7 +295,11 @@ func (d *Daemon) stop(ctx context.Context) {
 		cancel()
 	}
 	if d.storage != nil {
-		d.storage.Stop(ctx)
+		// A member left without database quorum (the other voters are
+		// gone) can't list its pools: don't wait for a leader forever.
+		stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		d.storage.Stop(stopCtx)
+		cancel()
 	}
 	if d.db != nil {
 		if err := d.db.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {

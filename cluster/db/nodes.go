@@ -17,6 +17,9 @@ import (
 // Node is one database node of the raft cluster (dqlite's view of a member).
 type Node = client.NodeInfo
 
+// NodeRole is a database node's raft role.
+type NodeRole = client.NodeRole
+
 // Database node roles.
 const (
 	RoleVoter   = client.Voter

@@ -58,17 +58,17 @@ func Decode(s string) (Token, error) {
 	return t, nil
 }
 
-// ErrExpired is returned for a token past its expiry.
-var ErrExpired = errors.New("Join token has expired")
+// ErrExpired is returned for a token past its expiry (LXD's wording).
+var ErrExpired = errors.New("Token has expired")
 
 // Verify checks a presented join request against the issued token: same
 // secret (constant time), same server name, not expired at now.
 func Verify(issued Token, secret, serverName string, now time.Time) error {
 	if subtle.ConstantTimeCompare([]byte(issued.Secret), []byte(secret)) != 1 {
-		return api.Forbidden("No matching cluster join token found")
+		return api.Forbidden("No matching cluster join operation found")
 	}
 	if !issued.ExpiresAt.IsZero() && now.After(issued.ExpiresAt) {
-		return api.NewStatusError(403, "%w", ErrExpired)
+		return api.NewStatusError(403, "Failed during search for join token operation: %w", ErrExpired)
 	}
 	if issued.ServerName != serverName {
 		return api.Forbidden("Join token is for server %q, not %q", issued.ServerName, serverName)

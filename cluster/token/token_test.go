@@ -90,8 +90,8 @@ func TestVerify(t *testing.T) {
 		wantErr string
 	}{
 		{"ok", issued, "s3cr3t", "m2", now, ""},
-		{"wrong secret", issued, "other", "m2", now, "No matching cluster join token"},
-		{"expired", issued, "s3cr3t", "m2", now.Add(2 * time.Hour), "expired"},
+		{"wrong secret", issued, "other", "m2", now, "No matching cluster join operation found"},
+		{"expired", issued, "s3cr3t", "m2", now.Add(2 * time.Hour), "Failed during search for join token operation: Token has expired"},
 		{"no expiry", Token{ServerName: "m2", Secret: "s3cr3t"}, "s3cr3t", "m2", now.AddDate(10, 0, 0), ""},
 		{"other name", issued, "s3cr3t", "m3", now, "not \"m3\""},
 	}

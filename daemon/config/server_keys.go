@@ -19,6 +19,19 @@ func isTokenExpiry(v string) error {
 	return err
 }
 
+// isOfflineThreshold accepts more than 10 seconds (LXD 5.0.2 refuses 10
+// itself, and sets no upper bound).
+func isOfflineThreshold(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("invalid integer")
+	}
+	if n <= 10 {
+		return fmt.Errorf("Value must be greater than '10'")
+	}
+	return nil
+}
+
 // ParseExpiry parses LXD's "<n><unit>" durations: S, M, H, d, w, m, y.
 func ParseExpiry(v string) (time.Duration, error) {
 	if v == "" {
@@ -31,7 +44,7 @@ func ParseExpiry(v string) (time.Duration, error) {
 		unit, ok := units[part[len(part)-1]]
 		n, err := strconv.Atoi(part[:len(part)-1])
 		if !ok || err != nil || n < 0 {
-			return 0, fmt.Errorf("Invalid expiry %q", v)
+			return 0, fmt.Errorf("Invalid expiry expression")
 		}
 		total += time.Duration(n) * unit
 	}
@@ -56,7 +69,7 @@ var ServerKeys = schema.Schema{
 	"core.shutdown_timeout":          {Type: schema.Int, Default: "5", Validate: schema.IsInt64, Help: "Number of minutes to wait for running operations to complete before LXD server shut down"},
 	"core.remote_token_expiry":       {Validate: schema.Optional(isTokenExpiry), Help: "Time after which a remote add token expires (defaults to no expiry)"},
 	"cluster.https_address":          {Scope: schema.Member, Validate: schema.IsListenAddress, Help: "Address to use for clustering traffic"},
-	"cluster.offline_threshold":      {Type: schema.Int, Default: "20", Validate: schema.IsIntRange(10, 3600), Help: "Number of seconds after which an unresponsive member is considered offline"},
+	"cluster.offline_threshold":      {Type: schema.Int, Default: "20", Validate: isOfflineThreshold, Help: "Number of seconds after which an unresponsive member is considered offline"},
 	"cluster.images_minimal_replica": {Type: schema.Int, Default: "3", Validate: schema.IsIntRange(-1, 1<<31), Help: "Minimal numbers of cluster members with a copy of a particular image (set 1 for no replication, -1 for all members)"},
 	"cluster.max_voters":             {Type: schema.Int, Default: "3", Validate: isOddAtLeast3, Help: "Maximum number of cluster members that will be assigned the database voter role"},
 	"cluster.max_standby":            {Type: schema.Int, Default: "2", Validate: schema.IsIntRange(0, 5), Help: "Maximum number of cluster members that will be assigned the database stand-by role"},

@@ -65,11 +65,11 @@ func (s *Service) MoveToMember(ctx context.Context, project, name, newName, memb
 	if newName == "" {
 		newName = name
 	}
-	if _, err := s.instances.Export(ctx, project, name, false, live); err != nil {
-		return nil, err
-	}
 	dest, _, err := s.cluster.Member(ctx, member)
 	if err != nil {
+		return nil, fmt.Errorf("Failed to get target node: %w", err)
+	}
+	if _, err := s.instances.Export(ctx, project, name, false, live); err != nil {
 		return nil, err
 	}
 	dest = dest.WithProject(project)

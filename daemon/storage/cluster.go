@@ -73,6 +73,9 @@ func (s *Service) definePool(ctx context.Context, req api.StoragePoolsPost, targ
 		if err != nil {
 			return err
 		}
+		if row.State == db.StoragePoolCreated {
+			return api.InternalError("Storage pool is not in pending state")
+		}
 		if row.Driver != req.Driver {
 			return api.BadRequest("Storage pool %q already defined with driver %q", req.Name, row.Driver)
 		}

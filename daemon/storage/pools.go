@@ -84,7 +84,11 @@ func (s *Service) renderPool(ctx context.Context, tx *db.Tx, row db.StoragePool,
 			status = s.poolStatus(db.StoragePool{Name: row.Name, State: m.State})
 		}
 	}
-	usedBy, err := poolUsedBy(ctx, tx, row)
+	member := int64(0)
+	if memberView && s.clustered() {
+		member = s.self.ID()
+	}
+	usedBy, err := poolUsedBy(ctx, tx, row, s.clustered(), member)
 	if err != nil {
 		return api.StoragePool{}, err
 	}
@@ -214,6 +218,14 @@ func (s *Service) updatePool(ctx context.Context, name string, put api.StoragePo
 		return err
 	}
 	newCfg := copyMap(put.Config)
+	if memberView && s.clustered() {
+		// Only this member's keys may change through ?target=.
+		for k, v := range put.Config {
+			if !memberPoolKeys[k] && v != p.Config[k] {
+				return api.BadRequest("Config key %q may not be used as cluster member specific key", k)
+			}
+		}
+	}
 	if !memberView {
 		for k := range put.Config {
 			if memberPoolKeys[k] {

@@ -27,8 +27,9 @@ func volumeURL(pool, volType, name, snap string) string {
 }
 
 // volumeUserURLs is how LXD names the user of a pool through one volume:
-// instances for instance volumes, images, custom volumes themselves.
-func volumeUserURLs(v db.StorageVolume, snaps []db.StorageVolumeSnapshot) []string {
+// instances for instance volumes, images, custom volumes themselves (with
+// ?target=<member> in a cluster: each lives on one member).
+func volumeUserURLs(v db.StorageVolume, snaps []db.StorageVolumeSnapshot, target string) []string {
 	sfx := projectSuffix(v.Project)
 	var out []string
 	switch v.Type {
@@ -40,6 +41,13 @@ func volumeUserURLs(v db.StorageVolume, snaps []db.StorageVolumeSnapshot) []stri
 	case "image":
 		out = append(out, "/1.0/images/"+v.Name+sfx)
 	default:
+		if target != "" {
+			sep := "?"
+			if sfx != "" {
+				sep = "&"
+			}
+			sfx += sep + "target=" + url.QueryEscape(target)
+		}
 		out = append(out, volumeURL(v.PoolName, v.Type, v.Name, "")+sfx)
 		for _, s := range snaps {
 			out = append(out, volumeURL(v.PoolName, v.Type, v.Name, s.Name)+sfx)
@@ -50,11 +58,23 @@ func volumeUserURLs(v db.StorageVolume, snaps []db.StorageVolumeSnapshot) []stri
 
 // poolUsedBy lists what uses a pool, sorted like LXD's output: its volumes
 // (as instances, images or custom volumes) and the profiles with a disk on
-// it. It is nil when nothing does, as in LXD 5.0.2.
-func poolUsedBy(ctx context.Context, tx *db.Tx, pool db.StoragePool) ([]string, error) {
-	vols, err := tx.StorageVolumes(ctx, db.VolumeFilter{PoolID: pool.ID})
+// it. It is nil when nothing does, as in LXD 5.0.2. In a cluster, custom
+// volumes carry their member (?target=) and a member's view (member != 0)
+// lists only the volumes on that member.
+func poolUsedBy(ctx context.Context, tx *db.Tx, pool db.StoragePool, clustered bool, member int64) ([]string, error) {
+	vols, err := tx.StorageVolumes(ctx, db.VolumeFilter{PoolID: pool.ID, MemberID: member})
 	if err != nil {
 		return nil, err
+	}
+	names := map[int64]string{}
+	if clustered {
+		members, err := tx.Members(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			names[m.ID] = m.Name
+		}
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -69,7 +89,7 @@ func poolUsedBy(ctx context.Context, tx *db.Tx, pool db.StoragePool) ([]string, 
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range volumeUserURLs(v, snaps) {
+		for _, u := range volumeUserURLs(v, snaps, names[v.MemberID]) {
 			add(u)
 		}
 	}
