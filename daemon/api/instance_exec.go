@@ -77,6 +77,11 @@ func (x instanceIO) exec(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if p, ok := inst.Driver.(instance.ExecPreparer); ok {
+			// The command starts once the client connected: the driver
+			// gets ready meanwhile.
+			p.PrepareExec(r.Context(), inst.Ref)
+		}
 		spec.Class = api.OperationClassWebsocket
 		spec.Metadata = map[string]any{"command": post.Command, "environment": env, "fds": sess.Secrets(), "interactive": post.Interactive}
 		spec.Connect = func(op *operations.Op, w http.ResponseWriter, r *http.Request) error { return sess.Attach(w, r) }

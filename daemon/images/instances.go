@@ -84,7 +84,9 @@ func (s *Service) startPublish(ctx context.Context, project string, req api.Imag
 // (prefix), for instance creation. Aliases win, as in LXD.
 func (s *Service) Image(ctx context.Context, project, fingerprintOrAlias string) (api.Image, error) {
 	var row db.Image
-	err := s.o.DB.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	// Only reads: a read-only transaction does not queue behind the
+	// writes of parallel creates on the one read-write connection.
+	err := s.o.DB.ReadTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		p, err := imageProject(ctx, tx, project)
 		if err != nil {
 			return err

@@ -51,3 +51,11 @@ type Process interface {
 	// again.
 	Wait(ctx context.Context) (int, error)
 }
+
+// ExecPreparer is implemented by drivers that can get ready for an Exec
+// announced in advance: the API calls PrepareExec when it creates an exec
+// operation, before the client connects the websockets the command waits
+// for. It returns at once, starts no command and cannot fail the exec.
+type ExecPreparer interface {
+	PrepareExec(ctx context.Context, r Ref)
+}

@@ -40,6 +40,7 @@ type Options struct {
 type Driver struct {
 	opts Options
 	host host
+	warmState
 }
 
 var (

@@ -74,7 +74,10 @@ func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq)
 		p.closeAll()
 		return nil, err
 	}
-	if err := p.start(cmd); err != nil {
+	stopWarm := d.keepWarm(ctx)
+	err = p.start(cmd)
+	stopWarm()
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
