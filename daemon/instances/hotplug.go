@@ -190,6 +190,7 @@ func (s *Service) detach(ctx context.Context, hp instance.Hotplugger, rec *recor
 	if err := hp.DetachDevice(ctx, rec.ref(), *spec); err != nil {
 		return fmt.Errorf("Failed to detach device %q: %w", name, err)
 	}
+	s.releaseDevice(rec.ref(), name)
 	return nil
 }
 
