@@ -12,7 +12,8 @@ import (
 // scenarioStorageUnsetKeys: `lxc storage unset` and `lxc storage volume
 // unset` send the key with an empty value; LXD stores no empty keys, so
 // the key is gone from `show` (not left as `key: ""`). Empty values given
-// at create are dropped the same way, and so are empty device keys.
+// at create are dropped the same way, and so are empty device keys and
+// empty instance config values.
 func scenarioStorageUnsetKeys(t *testing.T, d *daemontest.Daemon) {
 	p := newPool(t, d, "dir", "user.empty=")
 	if show := d.MustLXC(t, "storage", "show", p); strings.Contains(show, "user.empty") {
@@ -41,6 +42,18 @@ func scenarioStorageUnsetKeys(t *testing.T, d *daemontest.Daemon) {
 	d.MustLXC(t, "profile", "device", "unset", prof, "d1", "readonly")
 	if show := d.MustLXC(t, "profile", "device", "show", prof); strings.Contains(show, "readonly") {
 		t.Errorf("device key left after unset:\n%s", show)
+	}
+
+	// Instances: `lxc config set c1 k ""` unsets k; an empty value given
+	// at create is not stored either.
+	inst := daemontest.Name(t, "a34c")
+	d.MustLXC(t, "init", inst, "--empty", "-s", p, "-c", "user.created=")
+	t.Cleanup(func() { d.LXC(t, "delete", "-f", inst) })
+	d.MustLXC(t, "config", "set", inst, "user.k", "v")
+	d.MustLXC(t, "config", "set", inst, "user.k", "")
+	d.MustLXC(t, "query", "-X", "PATCH", "-d", `{"config":{"user.patched":""}}`, "/1.0/instances/"+inst)
+	if show := d.MustLXC(t, "config", "show", inst); strings.Contains(show, "user.") {
+		t.Errorf("instance keeps empty keys:\n%s", show)
 	}
 }
 

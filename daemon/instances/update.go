@@ -77,6 +77,12 @@ func (s *Service) updatedRecord(ctx context.Context, old *record, put api.Instan
 			cfg[k] = v
 		}
 	}
+	// LXD keeps no empty keys: `lxc config set c1 k ""` unsets k.
+	for k, v := range cfg {
+		if v == "" {
+			delete(cfg, k)
+		}
+	}
 	if err := s.validateConfig(cfg); err != nil {
 		return nil, err
 	}
