@@ -180,6 +180,7 @@ var ExtensionList = []Extension{
 	{"instance_nic_routed_neighbor_probe", "TestNICRoutedNeighborProbe"},
 	{"instance_nic_bridged_port_isolation", "TestNICPortIsolation"},
 	{"instance_pool_move", "TestInstanceMovePool"},
+	{"storage_api_project", "TestStorageVolumeProjectMove"},
 }
 
 // Extensions returns the extension names for GET /1.0.
