@@ -70,6 +70,11 @@ func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev 
 	switch dev["type"] {
 	case "none", "proxy":
 		return nil, nil
+	case "usb":
+		// Matching host devices are passed as they appear; LXD starts
+		// the instance whether or not one is plugged, and this server
+		// has no USB hardware.
+		return nil, nil
 	case "disk":
 		if instconfig.IsRootDisk(dev) {
 			return nil, nil

@@ -110,17 +110,20 @@ func (d *Driver) DetachDevice(ctx context.Context, r instance.Ref, dev instance.
 		return err
 	}
 	p := d.paths(r)
-	var targets []string
+	// Mount points stay (as LXD leaves them); a device node's placeholder
+	// goes, as LXD removes the node.
+	var targets [][]string
 	for _, m := range dev.Mounts {
-		targets = append(targets, m.Target)
+		targets = append(targets, []string{m.Target})
 	}
 	for _, n := range dev.Nodes {
-		targets = append(targets, n.Path)
+		targets = append(targets, []string{n.Path, "remove"})
 	}
 	for _, t := range targets {
-		out, err := d.helper(ctx, helperUmount, lxcName(r), d.opts.LxcPath, p.config, t).CombinedOutput()
+		args := append([]string{helperUmount, lxcName(r), d.opts.LxcPath, p.config}, t...)
+		out, err := d.helper(ctx, args...).CombinedOutput()
 		if err != nil {
-			return fmt.Errorf("Device %q: failed to unmount %s: %s", dev.Name, t, helperError(out, err))
+			return fmt.Errorf("Device %q: failed to unmount %s: %s", dev.Name, t[0], helperError(out, err))
 		}
 	}
 	if err := removeNodes(p.devices, dev.Name); err != nil {
