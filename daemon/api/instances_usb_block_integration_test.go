@@ -36,6 +36,20 @@ func scenarioUSBAndUnixBlock(t *testing.T, d *daemontest.Daemon) {
 	if e.status(t, name) != "Running" {
 		t.Error("container stopped")
 	}
+
+	// A removed disk's mount point goes when empty (even /mnt, which the
+	// image had); a directory with content stays.
+	d.MustLXC(t, "exec", name, "--", "sh", "-c", "mkdir -p /srv/keep && touch /srv/keep/x")
+	src := t.TempDir()
+	d.MustLXC(t, "config", "device", "add", name, "m1", "disk", "source="+src, "path=/mnt")
+	d.MustLXC(t, "config", "device", "add", name, "m2", "disk", "source="+src, "path=/srv/keep")
+	d.MustLXC(t, "config", "device", "remove", name, "m1", "m2")
+	if r := d.LXC(t, "exec", name, "--", "ls", "-d", "/mnt"); r.ExitCode == 0 {
+		t.Errorf("empty mount point left after removal")
+	}
+	if r := d.LXC(t, "exec", name, "--", "ls", "/srv/keep/x"); r.ExitCode != 0 {
+		t.Errorf("directory with content removed: %+v", r)
+	}
 }
 
 func TestInstanceUSBAndUnixBlock(t *testing.T) { scenarioUSBAndUnixBlock(t, daemontest.Start(t)) }

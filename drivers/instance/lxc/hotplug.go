@@ -110,20 +110,19 @@ func (d *Driver) DetachDevice(ctx context.Context, r instance.Ref, dev instance.
 		return err
 	}
 	p := d.paths(r)
-	// Mount points stay (as LXD leaves them); a device node's placeholder
-	// goes, as LXD removes the node.
-	var targets [][]string
+	// As LXD, the mount point (a device node's too) is removed once
+	// unmounted when it is empty, even if the image had it.
+	var targets []string
 	for _, m := range dev.Mounts {
-		targets = append(targets, []string{m.Target})
+		targets = append(targets, m.Target)
 	}
 	for _, n := range dev.Nodes {
-		targets = append(targets, []string{n.Path, "remove"})
+		targets = append(targets, n.Path)
 	}
 	for _, t := range targets {
-		args := append([]string{helperUmount, lxcName(r), d.opts.LxcPath, p.config}, t...)
-		out, err := d.helper(ctx, args...).CombinedOutput()
+		out, err := d.helper(ctx, helperUmount, lxcName(r), d.opts.LxcPath, p.config, t, "remove").CombinedOutput()
 		if err != nil {
-			return fmt.Errorf("Device %q: failed to unmount %s: %s", dev.Name, t[0], helperError(out, err))
+			return fmt.Errorf("Device %q: failed to unmount %s: %s", dev.Name, t, helperError(out, err))
 		}
 	}
 	if err := removeNodes(p.devices, dev.Name); err != nil {

@@ -26,7 +26,7 @@ struct lxcdrv_inject {
 	const char *target;  // absolute path inside the container
 	int is_dir;          // create the target as a directory (else a file)
 	int umount;          // unmount target instead (2: and remove it when
-	                     // it is the empty file a device node sat on)
+	                     // it is an empty directory or file, as LXD does)
 };
 
 // lxcdrv_mkdir_parents creates the parent directories of path.
@@ -63,8 +63,12 @@ static int lxcdrv_attached(void *payload)
 
 		if (umount2(a->target, MNT_DETACH) < 0)
 			return errno;
-		if (a->umount == 2 && lstat(a->target, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-			unlink(a->target);
+		if (a->umount == 2 && lstat(a->target, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				rmdir(a->target); // fails, harmlessly, unless empty
+			else if (S_ISREG(st.st_mode) && st.st_size == 0)
+				unlink(a->target);
+		}
 		return 0;
 	}
 	ret = lxcdrv_mkdir_parents(a->target);
@@ -143,7 +147,7 @@ type mountSpec struct {
 }
 
 // inject runs lxcdrv_inject; fd is -1 for an unmount (umount 1, or 2 to
-// also remove a device node's placeholder file).
+// also remove the emptied mount point).
 func cInject(s mountSpec, fd int, isDir bool, umount int) error {
 	name, lxcpath, config, target := C.CString(s.Name), C.CString(s.LxcPath), C.CString(s.Config), C.CString(s.Target)
 	defer func() {
