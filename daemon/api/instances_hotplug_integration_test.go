@@ -12,7 +12,7 @@ import (
 // scenarioHotplugVolume: a custom volume attached to a running container
 // and detached again (or present since the start and removed while it
 // runs) is free once detached: it can be deleted without stopping the
-// container.
+// container. A custom block volume cannot be attached to a container.
 func scenarioHotplugVolume(t *testing.T, d *daemontest.Daemon) {
 	e := newInstEnv(t, d)
 	name := daemontest.Name(t, "a34c")
@@ -41,6 +41,17 @@ func scenarioHotplugVolume(t *testing.T, d *daemontest.Daemon) {
 	d.MustLXC(t, "storage", "volume", "delete", e.pool, "a34early")
 	if e.status(t, name) != "Running" {
 		t.Errorf("container no longer running")
+	}
+
+	// A custom block volume is for VMs: refused on a container. It cannot
+	// shrink either.
+	d.MustLXC(t, "storage", "volume", "create", e.pool, "a34blk", "--type=block", "size=8MiB")
+	t.Cleanup(func() { d.LXC(t, "storage", "volume", "delete", e.pool, "a34blk") })
+	if msg := e.lxcFails(t, "storage", "volume", "attach", e.pool, "a34blk", name, "/dev/xvdb"); !strings.Contains(msg, "Custom block volumes cannot be used on containers") {
+		t.Errorf("block volume attached to a container: %s", msg)
+	}
+	if msg := e.lxcFails(t, "storage", "volume", "set", e.pool, "a34blk", "size", "4MiB"); !strings.HasSuffix(strings.TrimSpace(msg), "Error: Block volumes cannot be shrunk: Cannot be shrunk") {
+		t.Errorf("shrinking a block volume: %q", msg)
 	}
 }
 

@@ -27,6 +27,7 @@ type Storage interface {
 	RenameInstanceVolume(ctx context.Context, ref storage.InstanceRef, newName string) error
 	MountInstanceVolume(ctx context.Context, ref storage.InstanceRef, snap string) (string, func(), error)
 	MountCustomVolume(ctx context.Context, ref storage.VolumeRef) (string, func(), error)
+	CustomVolumeContentType(ctx context.Context, ref storage.VolumeRef) (string, error)
 	InstanceVolumeUsage(ctx context.Context, ref storage.InstanceRef) (drv.Usage, error)
 	CreateInstanceSnapshot(ctx context.Context, ref storage.InstanceRef, snap string) error
 	DeleteInstanceSnapshot(ctx context.Context, ref storage.InstanceRef, snap string) error
