@@ -13,8 +13,8 @@ import (
 
 // scenarioStatefulAndRawLXC: without CRIU, stateful stop, start and
 // snapshot of a container fail with LXD 5.0.2's words; migration.stateful
-// is not a container key; a raw.lxc line liblxc refuses is refused when
-// set (not at the next start).
+// is not a container key; a raw.lxc line liblxc refuses, and exclusive
+// security.syscalls keys, are refused when set (not at the next start).
 func scenarioStatefulAndRawLXC(t *testing.T, d *daemontest.Daemon) {
 	e := newInstEnv(t, d)
 	name := daemontest.Name(t, "a34c")
@@ -25,6 +25,13 @@ func scenarioStatefulAndRawLXC(t *testing.T, d *daemontest.Daemon) {
 	d.MustLXC(t, "config", "set", name, "raw.lxc", "lxc.environment = A34=1")
 	if msg := e.lxcFails(t, "config", "set", name, "migration.stateful", "true"); !strings.Contains(msg, "Unknown configuration key: migration.stateful") {
 		t.Errorf("migration.stateful on a container: %s", msg)
+	}
+	d.MustLXC(t, "config", "set", name, "security.syscalls.deny", "mount")
+	if msg := e.lxcFails(t, "config", "set", name, "security.syscalls.allow", "read"); !strings.Contains(msg, "security.syscalls.allow is mutually exclusive with security.syscalls.deny*") {
+		t.Errorf("allow with deny: %s", msg)
+	}
+	if msg := e.lxcFails(t, "config", "set", name, "security.syscalls.blacklist", "mount"); !strings.Contains(msg, "Mutually exclusive keys security.syscalls.deny and security.syscalls.blacklist are set") {
+		t.Errorf("a key with its old name: %s", msg)
 	}
 	d.MustLXC(t, "start", name)
 	e.waitStatus(t, name, "Running")
