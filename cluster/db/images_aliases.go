@@ -24,14 +24,15 @@ func scanAliases(rows *sql.Rows) ([]ImageAlias, error) {
 	return out, rows.Err()
 }
 
-// ImageAliases lists the aliases of project ("" for all) by name.
+// ImageAliases lists the aliases of project ("" for all) in creation
+// order, as LXD does (an image shows its aliases in that order).
 func (t *Tx) ImageAliases(ctx context.Context, project string) ([]ImageAlias, error) {
 	q, args := aliasQuery, []any{}
 	if project != "" {
 		q += " WHERE p.name = ?"
 		args = append(args, project)
 	}
-	rows, err := t.Query(ctx, q+" ORDER BY p.name, a.name", args...)
+	rows, err := t.Query(ctx, q+" ORDER BY p.name, a.id", args...)
 	if err != nil {
 		return nil, err
 	}

@@ -175,7 +175,7 @@ func (t *Tx) CreateInstance(ctx context.Context, i Instance, profileProject stri
 		stateful, description, created_at, last_used_at, expires_at, config, devices)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, i.MemberID, i.Name, i.Type, i.Architecture, i.Ephemeral, i.Stateful, i.Description, created.UTC(),
-		i.LastUsedAt, i.ExpiresAt, i.Config, i.Devices)
+		i.LastUsedAt, i.ExpiresAt, NonEmpty(i.Config), i.Devices)
 	if isUnique(err) {
 		return 0, api.Conflict(`Add instance info to the database: This "instances" entry already exists`)
 	}
@@ -241,7 +241,7 @@ type InstanceUpdate struct {
 // UpdateInstance replaces the writable columns of an instance.
 func (t *Tx) UpdateInstance(ctx context.Context, id int64, u InstanceUpdate) error {
 	return t.execOne(ctx, api.NotFound("Instance not found"), `UPDATE instances SET architecture = ?, ephemeral = ?,
-		description = ?, config = ?, devices = ? WHERE id = ?`, u.Architecture, u.Ephemeral, u.Description, u.Config, u.Devices, id)
+		description = ?, config = ?, devices = ? WHERE id = ?`, u.Architecture, u.Ephemeral, u.Description, NonEmpty(u.Config), u.Devices, id)
 }
 
 // UpdateInstanceConfig sets (value != "") or removes (value == "") config

@@ -87,7 +87,7 @@ func (t *Tx) StoragePoolByID(ctx context.Context, id int64) (StoragePool, error)
 // when the name is taken.
 func (t *Tx) CreateStoragePool(ctx context.Context, p StoragePool) (int64, error) {
 	res, err := t.Exec(ctx, "INSERT INTO storage_pools (name, driver, description, state, config) VALUES (?, ?, ?, ?, ?)",
-		p.Name, p.Driver, p.Description, p.State, p.Config)
+		p.Name, p.Driver, p.Description, p.State, NonEmpty(p.Config))
 	if isUnique(err) {
 		return 0, api.Conflict("The storage pool already exists: The record already exists")
 	}
@@ -100,7 +100,7 @@ func (t *Tx) CreateStoragePool(ctx context.Context, p StoragePool) (int64, error
 // UpdateStoragePool replaces a pool's description and global config.
 func (t *Tx) UpdateStoragePool(ctx context.Context, id int64, description string, config map[string]string) error {
 	return t.execOne(ctx, ErrStoragePoolNotFound, "UPDATE storage_pools SET description = ?, config = ? WHERE id = ?",
-		description, JSONMap(config), id)
+		description, NonEmpty(config), id)
 }
 
 // SetStoragePoolState records the cluster-wide state of a pool.
@@ -153,6 +153,6 @@ func (t *Tx) PutStoragePoolMember(ctx context.Context, m StoragePoolMember) erro
 	_, err := t.Exec(ctx, `INSERT INTO storage_pools_members (pool_id, member_id, state, message, config)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (pool_id, member_id) DO UPDATE SET state = excluded.state, message = excluded.message,
-		config = excluded.config`, m.PoolID, m.MemberID, m.State, m.Message, m.Config)
+		config = excluded.config`, m.PoolID, m.MemberID, m.State, m.Message, NonEmpty(m.Config))
 	return err
 }

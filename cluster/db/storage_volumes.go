@@ -133,7 +133,7 @@ func (t *Tx) CreateStorageVolume(ctx context.Context, v StorageVolume) (int64, e
 	res, err := t.Exec(ctx, `INSERT INTO storage_volumes
 		(pool_id, member_id, project_id, type, name, description, content_type, created_at, config)
 		SELECT ?, ?, projects.id, ?, ?, ?, ?, ?, ? FROM projects WHERE projects.name = ?`,
-		v.PoolID, v.MemberID, v.Type, v.Name, v.Description, v.ContentType, NullTime{v.CreatedAt}, v.Config, v.Project)
+		v.PoolID, v.MemberID, v.Type, v.Name, v.Description, v.ContentType, NullTime{v.CreatedAt}, NonEmpty(v.Config), v.Project)
 	if isUnique(err) {
 		return 0, api.Conflict("Volume by that name already exists")
 	}
@@ -149,7 +149,7 @@ func (t *Tx) CreateStorageVolume(ctx context.Context, v StorageVolume) (int64, e
 // UpdateStorageVolume replaces a volume's description and config.
 func (t *Tx) UpdateStorageVolume(ctx context.Context, id int64, description string, config map[string]string) error {
 	return t.execOne(ctx, ErrStorageVolumeNotFound, "UPDATE storage_volumes SET description = ?, config = ? WHERE id = ?",
-		description, JSONMap(config), id)
+		description, NonEmpty(config), id)
 }
 
 // RenameStorageVolume renames a volume; 409 when the name is taken.

@@ -209,8 +209,26 @@ func (m JSONDevices) Value() (driver.Value, error) {
 	if m == nil {
 		return "{}", nil
 	}
-	b, err := json.Marshal(map[string]map[string]string(m))
+	// LXD stores no empty device keys: `lxc config device unset` sends
+	// the key with "" and the key is gone.
+	out := make(map[string]map[string]string, len(m))
+	for name, dev := range m {
+		out[name] = NonEmpty(dev)
+	}
+	b, err := json.Marshal(out)
 	return string(b), err
+}
+
+// NonEmpty is m without its empty values, as LXD stores pool, volume and
+// device config (`lxc storage unset` sends the key with "").
+func NonEmpty(m map[string]string) JSONMap {
+	out := make(JSONMap, len(m))
+	for k, v := range m {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // JSONList is a []string stored as a JSON array.

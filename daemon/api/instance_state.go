@@ -182,22 +182,23 @@ func (x instanceHandlers) getSnapshot(w http.ResponseWriter, r *http.Request) er
 }
 
 func (x instanceHandlers) putSnapshot(w http.ResponseWriter, r *http.Request) error {
-	return x.updateSnapshot(w, r, true)
-}
-
-func (x instanceHandlers) patchSnapshot(w http.ResponseWriter, r *http.Request) error {
 	return x.updateSnapshot(w, r, false)
 }
 
-// updateSnapshot sets a snapshot's expiry: PUT is an operation, PATCH is
-// synchronous.
-func (x instanceHandlers) updateSnapshot(w http.ResponseWriter, r *http.Request, async bool) error {
+func (x instanceHandlers) patchSnapshot(w http.ResponseWriter, r *http.Request) error {
+	return x.updateSnapshot(w, r, true)
+}
+
+// updateSnapshot sets a snapshot's expiry in an operation ("Updating
+// snapshot", for PUT and PATCH alike as LXD 5.0.2); a PATCH without
+// expires_at keeps the current one.
+func (x instanceHandlers) updateSnapshot(w http.ResponseWriter, r *http.Request, patch bool) error {
 	project, err := projectParam(r)
 	if err != nil {
 		return err
 	}
 	name, snap := PathParam(r, "name"), PathParam(r, "snap")
-	_, etag, err := x.svc.Snapshot(r.Context(), project, name, snap)
+	cur, etag, err := x.svc.Snapshot(r.Context(), project, name, snap)
 	if err != nil {
 		return err
 	}
@@ -205,14 +206,11 @@ func (x instanceHandlers) updateSnapshot(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	var put api.InstanceSnapshotPut
+	if patch {
+		put.ExpiresAt = cur.ExpiresAt
+	}
 	if err := decodeJSON(r, &put); err != nil {
 		return err
-	}
-	if !async {
-		if err := x.svc.UpdateSnapshot(r.Context(), project, name, snap, put); err != nil {
-			return err
-		}
-		return renderEmpty(w)
 	}
 	return x.startOp(w, r, project, "Updating snapshot", instOpResources(project, name),
 		func(ctx context.Context, op *operations.Op) error {

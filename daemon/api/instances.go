@@ -28,6 +28,7 @@ type InstanceService interface {
 	Restore(ctx context.Context, project, name, snap string, stateful bool) error
 	CheckRename(ctx context.Context, project, name, newName string) error
 	Rename(ctx context.Context, project, name, newName string) error
+	MovePool(ctx context.Context, project, name string, req instances.MovePoolRequest, progress func(map[string]any)) error
 	CheckDelete(ctx context.Context, project, name string) error
 	Delete(ctx context.Context, project, name string) error
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,18 +100,26 @@ func recordShutdowns(t *testing.T, d *daemontest.Daemon) <-chan []string {
 	return out
 }
 
-// TestInstanceStartFailures: a bad raw.lxc leaves the instance stopped with
-// liblxc's complaint; a create that fails midway leaves no record, no
-// volume and no driver files.
+// TestInstanceStartFailures: a start liblxc aborts (a raw.lxc mount entry
+// whose source is missing) leaves the instance stopped with liblxc's
+// complaint; a raw.lxc liblxc refuses is refused when set, as LXD does; a
+// create that fails midway (the image file was truncated behind the
+// daemon's back) leaves no record, no volume and no driver files.
 func TestInstanceStartFailures(t *testing.T) {
 	d := daemontest.Start(t)
 	e := newInstEnv(t, d)
 	name := daemontest.Name(t, "c")
 	e.newBusybox(t, name)
-	d.MustLXC(t, "config", "set", name, "raw.lxc", "lxc.nosuch.key = 1")
+	if msg := e.lxcFails(t, "config", "set", name, "raw.lxc", "lxc.nosuch.key = 1"); !strings.Contains(msg, "raw.lxc") {
+		t.Fatalf("set raw.lxc liblxc refuses: %s", msg)
+	}
+	if msg := e.lxcFails(t, "init", daemontest.Name(t, "c"), "--empty", "-s", e.pool, "-c", "raw.lxc=lxc.nosuch.key = 1"); !strings.Contains(msg, "raw.lxc") {
+		t.Fatalf("create with a raw.lxc liblxc refuses: %s", msg)
+	}
+	d.MustLXC(t, "config", "set", name, "raw.lxc", "lxc.mount.entry = /a34-no-such-dir mnt none bind 0 0")
 	msg := e.lxcFails(t, "start", name)
-	if !strings.Contains(msg, "raw.lxc") {
-		t.Fatalf("start with bad raw.lxc: %s", msg)
+	if !strings.Contains(msg, "Failed to start instance") || !strings.Contains(msg, "a34-no-such-dir") {
+		t.Fatalf("start with a failing mount entry: %s", msg)
 	}
 	if got := e.status(t, name); got != "Stopped" {
 		t.Fatalf("status after failed start = %s", got)
@@ -119,12 +128,19 @@ func TestInstanceStartFailures(t *testing.T) {
 	d.MustLXC(t, "start", name)
 	d.MustLXC(t, "stop", "-f", name)
 
-	// The driver refuses the config after the record and the volume exist:
+	// The image unpacks to nothing after the record and the volume exist:
 	// everything is reverted.
+	img := busyboxImage(t)
+	alias := daemontest.Name(t, "img")
+	d.MustLXC(t, "image", "import", img.Unified, "--alias", alias)
+	t.Cleanup(func() { d.LXC(t, "image", "delete", alias) })
+	fp := strings.TrimSpace(d.MustLXC(t, "image", "list", alias, "-c", "F", "-f", "csv"))
+	if err := os.Truncate(filepath.Join(d.Dir, "images", fp), 0); err != nil {
+		t.Fatal(err)
+	}
 	bad := daemontest.Name(t, "c")
-	r := d.LXC(t, "init", bad, "--empty", "-s", e.pool, "-c", "raw.lxc=lxc.nosuch.key = 1")
-	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "raw.lxc") {
-		t.Fatalf("create with a raw.lxc liblxc refuses: %+v", r)
+	if r := d.LXC(t, "init", alias, bad, "-s", e.pool); r.ExitCode == 0 {
+		t.Fatalf("create from a truncated image succeeded: %+v", r)
 	}
 	assertNoTrace(t, e, bad)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/lxdng/lxd/daemon/instances"
 	"github.com/lxdng/lxd/daemon/migration"
 	"github.com/lxdng/lxd/daemon/operations"
 	"github.com/lxdng/lxd/daemon/storage"
@@ -85,7 +86,16 @@ func (x instanceHandlers) migrateInstance(w http.ResponseWriter, r *http.Request
 	if x.migration == nil {
 		return api.NotImplemented("Instance migration is not supported")
 	}
-	if req.Pool != "" || (req.Project != "" && req.Project != project) {
+	sameProject := req.Project == "" || req.Project == project
+	if req.Pool != "" && sameProject && target == nil && r.URL.Query().Get("target") == "" {
+		// lxc move c1 -s pool (instance_pool_move).
+		mv := instances.MovePoolRequest{Name: req.Name, Pool: req.Pool, InstanceOnly: req.InstanceOnly || req.ContainerOnly}
+		return x.startOp(w, r, project, "Migrating instance", instOpResources(project, name),
+			func(ctx context.Context, op *operations.Op) error {
+				return x.svc.MovePool(ctx, project, name, mv, op.SetMetadata)
+			})
+	}
+	if req.Pool != "" || !sameProject {
 		return api.NotImplemented("Moving instances between pools or projects is not supported")
 	}
 	if member := r.URL.Query().Get("target"); member != "" {

@@ -30,7 +30,7 @@ type StorageService interface {
 	CopyVolume(ctx context.Context, pool, project string, req api.StorageVolumesPost) (storage.Run, error)
 	UpdateVolume(ctx context.Context, ref storage.VolumeRef, put api.StorageVolumePut, patch bool) error
 	RenameVolume(ctx context.Context, ref storage.VolumeRef, newName string) (string, error)
-	MoveVolume(ctx context.Context, ref storage.VolumeRef, newPool, newName string, volumeOnly bool) (storage.Run, error)
+	MoveVolume(ctx context.Context, ref storage.VolumeRef, to storage.VolumeMove) (storage.Run, error)
 	DeleteVolume(ctx context.Context, ref storage.VolumeRef) error
 	VolumeState(ctx context.Context, ref storage.VolumeRef) (api.StorageVolumeState, error)
 

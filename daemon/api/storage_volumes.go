@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/lxdng/lxd/daemon/operations"
+	"github.com/lxdng/lxd/daemon/request"
 	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/shared/api"
 )
@@ -198,10 +199,15 @@ func (s storageHandlers) postVolume(w http.ResponseWriter, r *http.Request) erro
 		return renderAsync(w, r, op)
 	case req.Migration:
 		return api.NotImplemented("Storage volume migration is not supported")
-	case req.Project != "" && req.Project != ref.Project:
-		return api.NotImplemented("Moving storage volumes between projects is not supported")
-	case req.Pool != "" && req.Pool != ref.Pool:
-		work, err := s.svc.MoveVolume(r.Context(), ref, req.Pool, req.Name, req.VolumeOnly)
+	case (req.Project != "" && req.Project != ref.Project) || (req.Pool != "" && req.Pool != ref.Pool):
+		if req.Project != "" {
+			// The target project is checked like the source one.
+			if err := request.From(r.Context()).CheckProject(req.Project); err != nil {
+				return err
+			}
+		}
+		to := storage.VolumeMove{Pool: req.Pool, Project: req.Project, Name: req.Name, VolumeOnly: req.VolumeOnly}
+		work, err := s.svc.MoveVolume(r.Context(), ref, to)
 		if err != nil {
 			return err
 		}

@@ -67,6 +67,13 @@ func (s *Service) startPublish(ctx context.Context, project string, req api.Imag
 				return err
 			}
 			defer st.remove()
+			// LXD's clients print "Publishing instance: Image pack: ...".
+			rate := &rateTracker{start: timeNow()}
+			st.progress = func(written int64) {
+				if msg := rate.format(written); msg != "" {
+					op.SetMetadata(map[string]any{"create_image_from_container_pack_progress": "Image pack: " + msg})
+				}
+			}
 			sink := st.metaSink()
 			err = pub.Publish(ctx, preq, sink)
 			if cerr := sink.Close(); err == nil {

@@ -26,6 +26,10 @@ func (s *Service) Refresh(ctx context.Context, project, fp string) (*operations.
 		Project: project, Description: "Refreshing image",
 		Resources: map[string][]string{"images": {"/1.0/images/" + row.Fingerprint}},
 	}, func(ctx context.Context, op *operations.Op) error {
+		if row.Source["server"] == "" {
+			// Imported or published here: nothing to refresh from.
+			return fmt.Errorf("Failed to update image %q in project %q: Image source not found", row.Fingerprint, row.Project)
+		}
 		refreshed, err := s.refreshOne(ctx, op, row, who)
 		if err != nil {
 			return err

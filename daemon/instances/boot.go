@@ -43,7 +43,7 @@ func (s *Service) Recover(ctx context.Context) error {
 			continue
 		}
 		_ = path
-		var devs []func()
+		var devs []deviceRelease
 		for _, name := range sortedKeys(rec.expDevices) {
 			dev := rec.expDevices[name]
 			if dev["type"] == "disk" && dev["pool"] != "" && dev["path"] != "/" {

@@ -12,6 +12,7 @@ import (
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/daemon/instconfig"
 	"github.com/lxdng/lxd/daemon/projects"
+	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/drivers/network/nic"
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/logctx"
@@ -325,6 +326,11 @@ func (s *Service) validateConfig(cfg map[string]string) error {
 // validateDevices checks the expanded devices.
 func (s *Service) validateDevices(ctx context.Context, rec *record) error {
 	o := instconfig.DeviceOpts{Type: instconfig.TypeContainer, NetworkProject: "default"}
+	if s.o.Storage != nil {
+		o.VolumeContentType = func(ctx context.Context, pool, volume string) (string, error) {
+			return s.o.Storage.CustomVolumeContentType(ctx, storage.VolumeRef{Pool: pool, Project: rec.row.Project, Name: volume})
+		}
+	}
 	if s.o.Networks != nil {
 		o.Network = func(ctx context.Context, project, network string) (string, error) {
 			n, err := s.o.Networks.NICNetwork(ctx, rec.row.Project, network)

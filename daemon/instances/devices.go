@@ -25,7 +25,15 @@ type preparedDevices struct {
 	specs    []instance.DeviceSpec
 	volatile map[string]string // volatile.<dev>.* to store
 	undos    []func(ctx context.Context)
-	releases []func() // custom volume mounts held while running
+	releases []deviceRelease // mounts held while running
+}
+
+// deviceRelease undoes one host-side mount of a device; it is kept by
+// device name so that removing the device from a running instance lets go
+// of exactly its mounts.
+type deviceRelease struct {
+	device  string
+	release func()
 }
 
 // undo reverts the host side (failed start).
@@ -34,7 +42,7 @@ func (p *preparedDevices) undo(ctx context.Context) {
 		p.undos[i](ctx)
 	}
 	for i := len(p.releases) - 1; i >= 0; i-- {
-		p.releases[i]()
+		p.releases[i].release()
 	}
 	p.releases = nil
 }
@@ -61,6 +69,11 @@ func (s *Service) prepareDevices(ctx context.Context, rec *record) (*preparedDev
 func (s *Service) deviceSpec(ctx context.Context, rec *record, name string, dev map[string]string, out *preparedDevices) (*instance.DeviceSpec, error) {
 	switch dev["type"] {
 	case "none", "proxy":
+		return nil, nil
+	case "usb":
+		// Matching host devices are passed as they appear; LXD starts
+		// the instance whether or not one is plugged, and this server
+		// has no USB hardware.
 		return nil, nil
 	case "disk":
 		if instconfig.IsRootDisk(dev) {
@@ -91,7 +104,7 @@ func (s *Service) diskSpec(ctx context.Context, rec *record, name string, dev ma
 		if err != nil {
 			return nil, fmt.Errorf("Failed to mount custom volume %q for device %q: %w", dev["source"], name, err)
 		}
-		out.releases = append(out.releases, release)
+		out.releases = append(out.releases, deviceRelease{name, release})
 		// The pool's directories are private to host root: reach the
 		// volume through a bind mount in the (traversable) device mounts
 		// directory, as for host paths.
@@ -99,7 +112,7 @@ func (s *Service) diskSpec(ctx context.Context, rec *record, name string, dev ma
 		if err != nil {
 			return nil, fmt.Errorf("Failed to prepare device %q: %w", name, err)
 		}
-		out.releases = append(out.releases, unbind)
+		out.releases = append(out.releases, deviceRelease{name, unbind})
 		m.Source, m.Shift, m.Optional = bound, true, false
 	} else if _, err := os.Stat(m.Source); err != nil && required {
 		return nil, api.BadRequest("Missing source path %q for disk %q", m.Source, name)
@@ -110,7 +123,7 @@ func (s *Service) diskSpec(ctx context.Context, rec *record, name string, dev ma
 		if err != nil {
 			return nil, fmt.Errorf("Failed to prepare device %q: %w", name, err)
 		}
-		out.releases = append(out.releases, release)
+		out.releases = append(out.releases, deviceRelease{name, release})
 		m.Source = path
 	}
 	return &instance.DeviceSpec{Name: name, Mounts: []instance.Mount{m}}, nil

@@ -19,7 +19,7 @@ import (
 )
 
 // hotplugTypes are the device types a running instance can gain or lose.
-var hotplugTypes = map[string]bool{"disk": true, "unix-char": true, "unix-block": true, "nic": true}
+var hotplugTypes = map[string]bool{"disk": true, "unix-char": true, "unix-block": true, "nic": true, "usb": true}
 
 // hotplug attaches added devices and detaches removed ones (a changed
 // device is removed then added, as LXD does for NICs whose changed keys
@@ -190,6 +190,7 @@ func (s *Service) detach(ctx context.Context, hp instance.Hotplugger, rec *recor
 	if err := hp.DetachDevice(ctx, rec.ref(), *spec); err != nil {
 		return fmt.Errorf("Failed to detach device %q: %w", name, err)
 	}
+	s.releaseDevice(rec.ref(), name)
 	return nil
 }
 

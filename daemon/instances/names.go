@@ -115,7 +115,7 @@ func instanceTypeLimits(name string) (map[string]string, error) {
 			return nil, api.BadRequest("Bad instance type %q", name)
 		}
 	} else {
-		return nil, api.BadRequest("Provided instance type doesn't exist")
+		return nil, api.BadRequest("Provided instance type doesn't exist: %s", name)
 	}
 	out := map[string]string{}
 	if cpu > 0 {

@@ -34,7 +34,7 @@ func TestInstanceTypeLimits(t *testing.T) {
 		{"aws:t2.medium", "2", "4096MB", ""},
 		{"c2-m4", "2", "4096MB", ""},
 		{"c1-m0.5", "1", "512MB", ""},
-		{"nosuch.type", "", "", "Provided instance type doesn't exist"},
+		{"nosuch.type", "", "", "Provided instance type doesn't exist: nosuch.type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

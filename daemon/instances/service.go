@@ -28,6 +28,7 @@ type Storage interface {
 	RenameInstanceVolume(ctx context.Context, ref storage.InstanceRef, newName string) error
 	MountInstanceVolume(ctx context.Context, ref storage.InstanceRef, snap string) (string, func(), error)
 	MountCustomVolume(ctx context.Context, ref storage.VolumeRef) (string, func(), error)
+	CustomVolumeContentType(ctx context.Context, ref storage.VolumeRef) (string, error)
 	InstanceVolumeUsage(ctx context.Context, ref storage.InstanceRef) (drv.Usage, error)
 	InstanceVolumesUsage(ctx context.Context, refs []storage.InstanceRef) ([]drv.Usage, []error)
 	CreateInstanceSnapshot(ctx context.Context, ref storage.InstanceRef, snap string) error
@@ -139,9 +140,9 @@ type Service struct {
 	locks   keyedLocks
 
 	mu      sync.Mutex
-	mounts  map[string]func()        // root volume mounts held while running, by ref
-	devMnts map[string][]func()      // custom volume mounts held while running
-	stopped map[string]chan struct{} // stops the daemon itself is doing
+	mounts  map[string]func()          // root volume mounts held while running, by ref
+	devMnts map[string][]deviceRelease // device mounts held while running
+	stopped map[string]chan struct{}   // stops the daemon itself is doing
 	startup time.Time
 	hookCh  chan instance.Ref // unsolicited stops reported by the hook
 }
@@ -170,7 +171,7 @@ func New(o Options) (*Service, error) {
 	}
 	return &Service{
 		o: o, hostMap: host, locks: keyedLocks{m: map[string]*keyedLock{}},
-		mounts: map[string]func(){}, devMnts: map[string][]func(){}, stopped: map[string]chan struct{}{},
+		mounts: map[string]func(){}, devMnts: map[string][]deviceRelease{}, stopped: map[string]chan struct{}{},
 		startup: time.Now(), hookCh: make(chan instance.Ref, 64),
 	}, nil
 }

@@ -104,7 +104,7 @@ func (s *Service) CreateSnapshot(ctx context.Context, project, name string, req 
 // snapshot takes a snapshot with the lock held and returns its name.
 func (s *Service) snapshot(ctx context.Context, project, name string, req SnapshotRequest) (string, error) {
 	if req.Stateful {
-		return "", api.BadRequest("Unable to perform container live migration. CRIU isn't installed on this server")
+		return "", api.BadRequest("Unable to create a stateful snapshot. CRIU isn't installed")
 	}
 	rec, err := s.load(ctx, project, name)
 	if err != nil {

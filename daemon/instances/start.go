@@ -160,7 +160,7 @@ func (s *Service) refreshIdmap(ctx context.Context, rec *record) error {
 }
 
 // holdRunning remembers the mounts a running instance holds.
-func (s *Service) holdRunning(ref instance.Ref, root func(), devices []func()) {
+func (s *Service) holdRunning(ref instance.Ref, root func(), devices []deviceRelease) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := refKey(ref.Project, ref.Name)
@@ -180,10 +180,34 @@ func (s *Service) releaseRunning(ref instance.Ref) {
 	delete(s.devMnts, key)
 	s.mu.Unlock()
 	for i := len(devices) - 1; i >= 0; i-- {
-		devices[i]()
+		devices[i].release()
 	}
 	if root != nil {
 		root()
+	}
+}
+
+// releaseDevice lets go of the mounts device dev of a running instance
+// held (it was removed while the instance runs).
+func (s *Service) releaseDevice(ref instance.Ref, dev string) {
+	s.mu.Lock()
+	key := refKey(ref.Project, ref.Name)
+	var mine, kept []deviceRelease
+	for _, r := range s.devMnts[key] {
+		if r.device == dev {
+			mine = append(mine, r)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) > 0 {
+		s.devMnts[key] = kept
+	} else {
+		delete(s.devMnts, key)
+	}
+	s.mu.Unlock()
+	for i := len(mine) - 1; i >= 0; i-- {
+		mine[i].release()
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/lxdng/lxd/daemon/request"
 	"github.com/lxdng/lxd/drivers/instance"
 	"github.com/lxdng/lxd/shared/api"
-	"github.com/lxdng/lxd/shared/config"
 	"github.com/lxdng/lxd/shared/logctx"
 )
 
@@ -48,16 +47,16 @@ func (s *Service) ChangeState(ctx context.Context, project, name string, c State
 	return CheckAction(c.Action)
 }
 
-// statefulError is LXD's answer to a stateful stop/start without CRIU.
+// statefulError is LXD 5.0.2's answer to a stateful start or stop of a
+// container on a server without CRIU.
 func (s *Service) statefulError(ctx context.Context, project, name, action string) error {
-	rec, err := s.load(ctx, project, name)
-	if err != nil {
+	if _, err := s.load(ctx, project, name); err != nil {
 		return err
 	}
-	if !config.ParseBool(rec.expConfig["migration.stateful"]) {
-		return api.BadRequest("Stateful %s requires migration.stateful to be set to true", action)
+	if action == "start" {
+		return api.BadRequest("Container has no existing state to restore")
 	}
-	return api.BadRequest("Unable to perform container live migration. CRIU isn't installed on this server")
+	return api.BadRequest("Unable to perform container live migration. CRIU isn't installed")
 }
 
 // Stop stops an instance: a clean shutdown (bounded by timeout when > 0)

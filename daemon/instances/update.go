@@ -77,6 +77,12 @@ func (s *Service) updatedRecord(ctx context.Context, old *record, put api.Instan
 			cfg[k] = v
 		}
 	}
+	// LXD keeps no empty keys: `lxc config set c1 k ""` unsets k.
+	for k, v := range cfg {
+		if v == "" {
+			delete(cfg, k)
+		}
+	}
 	if err := s.validateConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -103,8 +109,13 @@ func (s *Service) updatedRecord(ctx context.Context, old *record, put api.Instan
 		if next, err = s.newRecord(ctx, tx, row, pp); err != nil {
 			return err
 		}
-		if _, _, err := instconfig.RootDisk(next.expDevices); err != nil {
+		_, root, err := instconfig.RootDisk(next.expDevices)
+		if err != nil {
 			return api.BadRequest("Invalid devices: %w", err)
+		}
+		// The volume lives on the old pool: moving it is `lxc move -s`.
+		if _, oldRoot, err := instconfig.RootDisk(old.expDevices); err == nil && oldRoot["pool"] != root["pool"] {
+			return api.BadRequest("Cannot update root disk device pool name to %q", root["pool"])
 		}
 		for dev, d := range next.expDevices {
 			if needsHwaddr(d) && next.row.Config["volatile."+dev+".hwaddr"] == "" {

@@ -64,6 +64,36 @@ func validateConfig(cfg map[string]string, o ConfigOpts) error {
 			return err
 		}
 	}
+	return checkSyscallKeys(cfg)
+}
+
+// syscallRenames pairs each security.syscalls key with its old name.
+var syscallRenames = [][2]string{
+	{"security.syscalls.deny_compat", "security.syscalls.blacklist_compat"},
+	{"security.syscalls.deny_default", "security.syscalls.blacklist_default"},
+	{"security.syscalls.deny", "security.syscalls.blacklist"},
+	{"security.syscalls.allow", "security.syscalls.whitelist"},
+}
+
+// checkSyscallKeys refuses, as LXD does when the keys are set (not only at
+// start), a key together with its old name, and an allow list together
+// with any deny key.
+func checkSyscallKeys(cfg map[string]string) error {
+	for _, p := range syscallRenames {
+		if cfg[p[0]] != "" && cfg[p[1]] != "" {
+			return fmt.Errorf("Mutually exclusive keys %s and %s are set", p[0], p[1])
+		}
+	}
+	first := func(p [2]string) string {
+		if cfg[p[0]] != "" {
+			return cfg[p[0]]
+		}
+		return cfg[p[1]]
+	}
+	allow := first(syscallRenames[3])
+	if allow != "" && (first(syscallRenames[2]) != "" || first(syscallRenames[1]) != "" || config.ParseBool(first(syscallRenames[0]))) {
+		return errors.New("security.syscalls.allow is mutually exclusive with security.syscalls.deny*")
+	}
 	return nil
 }
 

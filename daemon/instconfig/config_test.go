@@ -200,3 +200,32 @@ func checkErr(t *testing.T, err error, want string) {
 		t.Fatalf("error = %q, want %q", err.Error(), want)
 	}
 }
+
+// TestSyscallKeysExclusive: LXD refuses a syscall key with its old name,
+// and an allow list with any deny key, when the config is set.
+func TestSyscallKeysExclusive(t *testing.T) {
+	tests := []struct {
+		cfg     map[string]string
+		wantErr string
+	}{
+		{map[string]string{"security.syscalls.deny": "mount"}, ""},
+		{map[string]string{"security.syscalls.allow": "read", "security.syscalls.deny_compat": "false"}, ""},
+		{map[string]string{"security.syscalls.deny_default": "true", "security.syscalls.blacklist_default": "true"},
+			"Mutually exclusive keys security.syscalls.deny_default and security.syscalls.blacklist_default are set"},
+		{map[string]string{"security.syscalls.deny_compat": "true", "security.syscalls.blacklist_compat": "true"},
+			"Mutually exclusive keys security.syscalls.deny_compat and security.syscalls.blacklist_compat are set"},
+		{map[string]string{"security.syscalls.allow": "read", "security.syscalls.deny": "mount"},
+			"security.syscalls.allow is mutually exclusive with security.syscalls.deny*"},
+		{map[string]string{"security.syscalls.whitelist": "read", "security.syscalls.blacklist": "mount"},
+			"security.syscalls.allow is mutually exclusive with security.syscalls.deny*"},
+	}
+	for _, tt := range tests {
+		err := ValidateConfig(tt.cfg, ConfigOpts{Profile: true})
+		if tt.wantErr == "" && err != nil {
+			t.Errorf("%v: %v", tt.cfg, err)
+		}
+		if tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+			t.Errorf("%v: err = %v, want %q", tt.cfg, err, tt.wantErr)
+		}
+	}
+}

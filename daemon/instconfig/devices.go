@@ -34,6 +34,10 @@ type DeviceOpts struct {
 	NIC NICValidator
 	// Network resolves nic "network" keys; nil accepts any network name.
 	Network NetworkLookup
+	// VolumeContentType answers the content type ("filesystem" or
+	// "block") of a custom volume a disk device names; nil skips the
+	// check that containers get no block volumes.
+	VolumeContentType func(ctx context.Context, pool, volume string) (string, error)
 }
 
 // deviceValidator checks one device; all is the whole device map, for

@@ -60,7 +60,7 @@ func isCephSource(source string) bool {
 	return strings.HasPrefix(source, "ceph:") || strings.HasPrefix(source, "cephfs:")
 }
 
-func validateDisk(_ context.Context, name string, dev map[string]string, all Devices, _ DeviceOpts) error {
+func validateDisk(ctx context.Context, name string, dev map[string]string, all Devices, o DeviceOpts) error {
 	if err := checkKeys(diskKeys, nil, dev); err != nil {
 		return err
 	}
@@ -83,6 +83,12 @@ func validateDisk(_ context.Context, name string, dev map[string]string, all Dev
 		}
 		if config.ParseBool(dev["shift"]) {
 			return errors.New(`The "shift" property cannot be used with custom storage volumes (set "security.shifted=true" on the volume instead)`)
+		}
+		if o.VolumeContentType != nil && o.Type == TypeContainer && path != "/" && source != "" {
+			// A missing volume is the start's error, as in LXD.
+			if ct, err := o.VolumeContentType(ctx, pool, source); err == nil && ct == "block" {
+				return errors.New("Custom block volumes cannot be used on containers")
+			}
 		}
 	} else if source != "" && !filepath.IsAbs(source) {
 		return errors.New("Source path must be absolute for local sources")

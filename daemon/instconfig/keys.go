@@ -43,7 +43,6 @@ var anyKeys = config.Schema{
 	"limits.disk.priority":       prioKey("5", "When under load, how much priority to give to the instance's I/O requests (0-10)"),
 	"limits.memory":              {Validate: isSizeOrPercent, Help: "Percentage of the host's memory or fixed value in bytes"},
 	"limits.network.priority":    prioKey("0", "When under load, how much priority to give to the instance's network requests (0-10)"),
-	"migration.stateful":         boolKey("false", "Allow stateful stop/start and snapshots"),
 	"raw.apparmor":               strKey("", "AppArmor profile entries to be appended to the generated profile"),
 	"security.devlxd":            boolKey("true", "Controls the presence of /dev/lxd in the instance"),
 	"security.protection.delete": boolKey("false", "Prevents the instance from being deleted"),
@@ -110,10 +109,12 @@ var containerKeys = config.Schema{
 var vmKeys = config.Schema{
 	"agent.nic_config":        boolKey("false", "Set the name and MTU of the default network interfaces to be the same as the instance devices"),
 	"limits.memory.hugepages": boolKey("false", "Controls whether to back the instance using huge pages rather than regular system memory"),
-	"raw.qemu":                strKey("", "Raw QEMU configuration to be appended to the generated command line"),
-	"raw.qemu.conf":           strKey("", "Addition/override to the generated qemu.conf file"),
-	"security.agent.metrics":  boolKey("true", "Controls whether the lxd-agent is queried for state information and metrics"),
-	"security.secureboot":     boolKey("true", "Controls whether UEFI secure boot is enabled with the default Microsoft keys"),
+	// LXD 5.0.2 refuses it on containers ("Unknown configuration key").
+	"migration.stateful":     boolKey("false", "Allow stateful stop/start and snapshots"),
+	"raw.qemu":               strKey("", "Raw QEMU configuration to be appended to the generated command line"),
+	"raw.qemu.conf":          strKey("", "Addition/override to the generated qemu.conf file"),
+	"security.agent.metrics": boolKey("true", "Controls whether the lxd-agent is queried for state information and metrics"),
+	"security.secureboot":    boolKey("true", "Controls whether UEFI secure boot is enabled with the default Microsoft keys"),
 }
 
 // imageKeys are copied from the image at creation; users may edit them on

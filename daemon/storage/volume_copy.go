@@ -214,12 +214,27 @@ func (s *Service) copySnapshotRows(ctx context.Context, volumeID int64, snaps []
 	})
 }
 
-// MoveVolume checks a move of a custom volume to another pool (POST volume
-// {"pool": other, "name": new}) and returns the work: a copy with its
-// snapshots (unless volumeOnly), then the deletion of the source.
-func (s *Service) MoveVolume(ctx context.Context, ref VolumeRef, newPool, newName string, volumeOnly bool) (Run, error) {
+// VolumeMove is where a custom volume moves: another pool, another
+// project (storage_api_project), a new name; "" keeps the current one.
+type VolumeMove struct {
+	Pool, Project, Name string
+	VolumeOnly          bool // leave the snapshots behind
+}
+
+// MoveVolume checks a move of a custom volume to another pool or project
+// (POST volume {"pool": other, "project": p, "name": new}) and returns the
+// work: a copy with its snapshots (unless VolumeOnly), then the deletion
+// of the source.
+func (s *Service) MoveVolume(ctx context.Context, ref VolumeRef, to VolumeMove) (Run, error) {
+	newName, newPool, newProject := to.Name, to.Pool, to.Project
 	if newName == "" {
 		newName = ref.Name
+	}
+	if newPool == "" {
+		newPool = ref.Pool
+	}
+	if newProject == "" {
+		newProject = ref.Project
 	}
 	if err := validateName(newName, "Storage volume"); err != nil {
 		return nil, err
@@ -233,8 +248,8 @@ func (s *Service) MoveVolume(ctx context.Context, ref VolumeRef, newPool, newNam
 	}
 	req := api.StorageVolumesPost{Name: newName, Type: "custom", ContentType: src.row.ContentType,
 		StorageVolumePut: api.StorageVolumePut{Config: src.row.Config, Description: src.row.Description},
-		Source:           api.StorageVolumeSource{Type: "copy", Pool: ref.Pool, Name: ref.Name, VolumeOnly: volumeOnly, Project: ref.Project}}
-	copyRun, err := s.CopyVolume(ctx, newPool, ref.Project, req)
+		Source:           api.StorageVolumeSource{Type: "copy", Pool: ref.Pool, Name: ref.Name, VolumeOnly: to.VolumeOnly, Project: ref.Project}}
+	copyRun, err := s.CopyVolume(ctx, newPool, newProject, req)
 	if err != nil {
 		return nil, err
 	}

@@ -278,7 +278,7 @@ func (s *Service) resizeVolume(ctx context.Context, vol volume, size string) err
 	}
 	err := vol.d.ResizeVolume(ctx, vol.v, bytes)
 	if errors.Is(err, drv.ErrCannotBeShrunk) {
-		return api.BadRequest("Block volumes cannot be shrunk: %w", err)
+		return api.BadRequest("Block volumes cannot be shrunk: %w", drv.ErrCannotBeShrunk)
 	}
 	return err
 }
@@ -405,4 +405,15 @@ func (s *Service) VolumeState(ctx context.Context, ref VolumeRef) (api.StorageVo
 		used = uint64(u.Used)
 	}
 	return api.StorageVolumeState{Usage: &api.StorageVolumeStateUsage{Used: used, Total: u.Total}}, nil
+}
+
+// CustomVolumeContentType is the content type of a custom volume
+// ("filesystem" or "block"), for the instance service's device checks.
+func (s *Service) CustomVolumeContentType(ctx context.Context, ref VolumeRef) (string, error) {
+	ref.Type = "custom"
+	vol, err := s.lookupVolume(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	return vol.row.ContentType, nil
 }

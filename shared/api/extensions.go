@@ -179,6 +179,8 @@ var ExtensionList = []Extension{
 	{"container_nic_routed_limits", "TestNICKinds"},
 	{"instance_nic_routed_neighbor_probe", "TestNICRoutedNeighborProbe"},
 	{"instance_nic_bridged_port_isolation", "TestNICPortIsolation"},
+	{"instance_pool_move", "TestInstanceMovePool"},
+	{"storage_api_project", "TestStorageVolumeProjectMove"},
 }
 
 // Extensions returns the extension names for GET /1.0.

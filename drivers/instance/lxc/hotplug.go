@@ -110,6 +110,8 @@ func (d *Driver) DetachDevice(ctx context.Context, r instance.Ref, dev instance.
 		return err
 	}
 	p := d.paths(r)
+	// As LXD, the mount point (a device node's too) is removed once
+	// unmounted when it is empty, even if the image had it.
 	var targets []string
 	for _, m := range dev.Mounts {
 		targets = append(targets, m.Target)
@@ -118,7 +120,7 @@ func (d *Driver) DetachDevice(ctx context.Context, r instance.Ref, dev instance.
 		targets = append(targets, n.Path)
 	}
 	for _, t := range targets {
-		out, err := d.helper(ctx, helperUmount, lxcName(r), d.opts.LxcPath, p.config, t).CombinedOutput()
+		out, err := d.helper(ctx, helperUmount, lxcName(r), d.opts.LxcPath, p.config, t, "remove").CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("Device %q: failed to unmount %s: %s", dev.Name, t, helperError(out, err))
 		}

@@ -1,6 +1,11 @@
 package lxc
 
 import (
+	"fmt"
+	"os"
+
+	lxc "github.com/lxc/go-lxc"
+
 	"github.com/lxdng/lxd/drivers/instance/idmap"
 	"github.com/lxdng/lxd/shared/config"
 )
@@ -63,9 +68,30 @@ func validMemory(v string) error {
 	return err
 }
 
+// validRawLXC refuses the keys the driver owns and, as LXD does when the
+// key is set, any line liblxc itself does not accept (unknown key, bad
+// value): checked on a scratch in-memory container, nothing is written.
 func validRawLXC(v string) error {
-	_, err := parseRawLXC(v)
-	return err
+	lines, err := parseRawLXC(v)
+	if err != nil || len(lines) == 0 {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "lxdng-rawlxc-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	c, err := lxc.NewContainer("check", dir)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	for _, l := range lines {
+		if err := c.SetConfigItem(l.key, l.value); err != nil {
+			return fmt.Errorf("Failed to load raw.lxc: invalid line %q: %w", l.key+" = "+l.value, err)
+		}
+	}
+	return nil
 }
 
 func validRawIdmap(v string) error {

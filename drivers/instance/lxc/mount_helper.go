@@ -25,7 +25,8 @@ struct lxcdrv_inject {
 	int fd;              // detached mount to attach (mount only)
 	const char *target;  // absolute path inside the container
 	int is_dir;          // create the target as a directory (else a file)
-	int umount;          // unmount target instead
+	int umount;          // unmount target instead (2: and remove it when
+	                     // it is an empty directory or file, as LXD does)
 };
 
 // lxcdrv_mkdir_parents creates the parent directories of path.
@@ -57,8 +58,19 @@ static int lxcdrv_attached(void *payload)
 	struct lxcdrv_inject *a = payload;
 	int ret;
 
-	if (a->umount)
-		return umount2(a->target, MNT_DETACH) < 0 ? errno : 0;
+	if (a->umount) {
+		struct stat st;
+
+		if (umount2(a->target, MNT_DETACH) < 0)
+			return errno;
+		if (a->umount == 2 && lstat(a->target, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				rmdir(a->target); // fails, harmlessly, unless empty
+			else if (S_ISREG(st.st_mode) && st.st_size == 0)
+				unlink(a->target);
+		}
+		return 0;
+	}
 	ret = lxcdrv_mkdir_parents(a->target);
 	if (ret)
 		return ret;
@@ -134,8 +146,9 @@ type mountSpec struct {
 	Propagation string
 }
 
-// inject runs lxcdrv_inject; fd is -1 for an unmount.
-func cInject(s mountSpec, fd int, isDir, umount bool) error {
+// inject runs lxcdrv_inject; fd is -1 for an unmount (umount 1, or 2 to
+// also remove the emptied mount point).
+func cInject(s mountSpec, fd int, isDir bool, umount int) error {
 	name, lxcpath, config, target := C.CString(s.Name), C.CString(s.LxcPath), C.CString(s.Config), C.CString(s.Target)
 	defer func() {
 		for _, p := range []*C.char{name, lxcpath, config, target} {
@@ -148,7 +161,7 @@ func cInject(s mountSpec, fd int, isDir, umount bool) error {
 		}
 		return 0
 	}
-	ret := C.lxcdrv_inject(name, lxcpath, config, C.int(fd), target, b(isDir), b(umount))
+	ret := C.lxcdrv_inject(name, lxcpath, config, C.int(fd), target, b(isDir), C.int(umount))
 	switch {
 	case ret == 0:
 		return nil
@@ -184,7 +197,7 @@ func runForkMount(args []string) error {
 		return err
 	}
 	defer unix.Close(fd)
-	return cInject(s, fd, st.IsDir(), false)
+	return cInject(s, fd, st.IsDir(), 0)
 }
 
 // detachedMount clones the source as a detached mount with the requested
@@ -238,9 +251,13 @@ func propagationFlag(p string) uint64 {
 }
 
 func runForkUmount(args []string) error {
-	if len(args) != 4 {
-		return fmt.Errorf("usage: %s <name> <lxcpath> <config> <target>", helperUmount)
+	if len(args) != 4 && (len(args) != 5 || args[4] != "remove") {
+		return fmt.Errorf("usage: %s <name> <lxcpath> <config> <target> [remove]", helperUmount)
 	}
 	s := mountSpec{Name: args[0], LxcPath: args[1], Config: args[2], Target: args[3]}
-	return cInject(s, -1, false, true)
+	mode := 1
+	if len(args) == 5 {
+		mode = 2
+	}
+	return cInject(s, -1, false, mode)
 }

@@ -97,3 +97,27 @@ func TestRefNames(t *testing.T) {
 		}
 	}
 }
+
+// TestValidRawLXC: the key validator also asks liblxc, so an unknown key
+// or a value liblxc refuses is a 400 when the key is set, not at start.
+func TestValidRawLXC(t *testing.T) {
+	tests := []struct {
+		raw     string
+		wantErr string
+	}{
+		{"", ""},
+		{"lxc.environment = A=b\nlxc.cap.drop = sys_admin", ""},
+		{"lxc.bogus = 1", `invalid line "lxc.bogus = 1"`},
+		{"lxc.environment = A=b\nlxc.nosuch.key = x", "lxc.nosuch.key"},
+		{"lxc.log.file = /tmp/x", "Setting lxc.logfile is not allowed"},
+	}
+	for _, tt := range tests {
+		err := validRawLXC(tt.raw)
+		if tt.wantErr == "" && err != nil {
+			t.Errorf("%q: %v", tt.raw, err)
+		}
+		if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%q: err = %v, want %q", tt.raw, err, tt.wantErr)
+		}
+	}
+}
