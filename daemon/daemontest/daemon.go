@@ -133,6 +133,7 @@ func StartWith(t testing.TB, o Options) *Daemon {
 		if t.Failed() {
 			d.dumpLog()
 		}
+		d.reap(t, base)
 		_ = os.RemoveAll(base)
 	})
 	d.launch()
