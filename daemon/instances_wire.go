@@ -208,11 +208,6 @@ func (i instanceImages) UnpackImage(ctx context.Context, fingerprint, target str
 	return nil
 }
 
-// MarkImageUsed implements instances.Images.
-func (i instanceImages) MarkImageUsed(ctx context.Context, fingerprint string) {
-	_ = i.svc.MarkUsed(ctx, fingerprint)
-}
-
 // imagePublisher lets the image store publish instances and snapshots.
 type imagePublisher struct{ svc *instances.Service }
 

@@ -168,7 +168,8 @@ func (t *Tx) CreateInstance(ctx context.Context, i Instance, profileProject stri
 	if created.IsZero() {
 		created = time.Now()
 	}
-	if _, err := t.profileIDs(ctx, profileProject, i.Profiles); err != nil {
+	profileIDs, err := t.profileIDs(ctx, profileProject, i.Profiles)
+	if err != nil {
 		return 0, err
 	}
 	res, err := t.Exec(ctx, `INSERT INTO instances (project_id, member_id, name, type, architecture, ephemeral,
@@ -186,7 +187,10 @@ func (t *Tx) CreateInstance(ctx context.Context, i Instance, profileProject stri
 	if err != nil {
 		return 0, err
 	}
-	return id, t.SetInstanceProfiles(ctx, id, profileProject, i.Profiles)
+	// A new instance has no profile rows to drop and its profile ids are
+	// known: every statement here is a round trip on the read-write
+	// connection the transaction holds.
+	return id, t.insertInstanceProfiles(ctx, id, i.Profiles, profileIDs)
 }
 
 // SetInstanceProfiles replaces the profile list of an instance; a name
@@ -199,8 +203,14 @@ func (t *Tx) SetInstanceProfiles(ctx context.Context, id int64, project string, 
 	if _, err := t.Exec(ctx, "DELETE FROM instances_profiles WHERE instance_id = ?", id); err != nil {
 		return err
 	}
+	return t.insertInstanceProfiles(ctx, id, profiles, ids)
+}
+
+// insertInstanceProfiles adds the profile rows of instance id (profiles
+// and their ids, in order).
+func (t *Tx) insertInstanceProfiles(ctx context.Context, id int64, profiles []string, ids []int64) error {
 	for n, pid := range ids {
-		_, err = t.Exec(ctx, "INSERT INTO instances_profiles (instance_id, profile_id, apply_order) VALUES (?, ?, ?)", id, pid, n)
+		_, err := t.Exec(ctx, "INSERT INTO instances_profiles (instance_id, profile_id, apply_order) VALUES (?, ?, ?)", id, pid, n)
 		if isUnique(err) {
 			return api.BadRequest("Duplicate profile %q", profiles[n])
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/lxdng/lxd/daemon/storage"
 	"github.com/lxdng/lxd/drivers/network/nic"
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/config"
 	"github.com/lxdng/lxd/shared/logctx"
 	"github.com/lxdng/lxd/shared/revert"
 )
@@ -127,18 +128,12 @@ func (j *CreateJob) Run(ctx context.Context, progress func(map[string]any)) erro
 	defer unlock()
 	rev := revert.New()
 	defer rev.Fail()
-	rec, err := j.insert(ctx, rev)
+	rec, err := j.insertWithVolume(ctx, rev, progress)
 	if err != nil {
-		return err
-	}
-	if err := j.createVolume(ctx, rec, rev, progress); err != nil {
 		return err
 	}
 	if err := j.s.driverCreate(ctx, rec); err != nil {
 		return err
-	}
-	if j.image != nil {
-		j.s.o.Images.MarkImageUsed(ctx, j.image.Fingerprint)
 	}
 	rev.Success()
 	logctx.From(ctx).WithField("instance", rec.ref().String()).Info("Created instance")
@@ -193,9 +188,73 @@ func (j *CreateJob) buildRow(ctx context.Context, tx *db.Tx) (db.Instance, error
 // and limits and writes its record; reverting removes it. The error texts
 // are LXD's ("Failed creating instance record: ...").
 func (j *CreateJob) insert(ctx context.Context, rev *revert.Reverter) (*record, error) {
+	rec, pp, err := j.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = j.s.tx(ctx, func(ctx context.Context, tx *db.Tx) error { return j.writeRecord(ctx, tx, rec, pp) })
+	if err != nil {
+		return nil, fmt.Errorf("Failed creating instance record: %w", err)
+	}
+	j.recordWritten(ctx, rev, rec)
+	return rec, nil
+}
+
+// insertWithVolume is insert followed by createVolume. For an image or
+// an empty instance the record goes in the transaction adding the volume's
+// record (with the image's last use date): one commit instead of three on
+// the database's single read-write connection. Copies, whose volume comes
+// from elsewhere, keep insert's own transaction.
+func (j *CreateJob) insertWithVolume(ctx context.Context, rev *revert.Reverter, progress func(map[string]any)) (*record, error) {
+	if j.image == nil && j.req.Source.Type != "none" {
+		rec, err := j.insert(ctx, rev)
+		if err == nil {
+			err = j.createVolume(ctx, rec, rev, progress, nil)
+		}
+		return rec, err
+	}
+	rec, pp, err := j.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hooks := &recordHooks{}
+	// Registered before createVolume's revert of the volume, so that it
+	// runs after it, as when the record had a transaction of its own.
+	rev.Add(func() {
+		if hooks.written {
+			j.removeRecord(ctx, rec)
+		}
+	})
+	hooks.inTx = func(ctx context.Context, tx *db.Tx) error {
+		if err := j.writeRecord(ctx, tx, rec, pp); err != nil {
+			return fmt.Errorf("Failed creating instance record: %w", err)
+		}
+		return nil
+	}
+	hooks.committed = func() {
+		hooks.written = true
+		j.emitCreated(rec)
+	}
+	return rec, j.createVolume(ctx, rec, rev, progress, hooks)
+}
+
+// recordHooks carry the writing of the instance's record into the
+// transaction adding its volume's record (storage.InstanceVolumeSpec).
+type recordHooks struct {
+	inTx      func(ctx context.Context, tx *db.Tx) error
+	committed func()
+	// written is set once the record (and the volume's) committed: until
+	// then there is nothing of this instance to revert.
+	written bool
+}
+
+// prepare builds and validates the new instance's record. It only reads
+// (on a read transaction, which does not hold the read-write connection),
+// then asks the network and project services.
+func (j *CreateJob) prepare(ctx context.Context) (*record, string, error) {
 	var rec *record
 	var pp string
-	err := j.s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := j.s.readTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		rec, pp, err = j.prepareRecord(ctx, tx)
 		return err
@@ -205,31 +264,59 @@ func (j *CreateJob) insert(ctx context.Context, rev *revert.Reverter) (*record, 
 		err = j.s.validateDevices(ctx, rec)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("Failed creating instance record: %w", err)
+		return nil, "", fmt.Errorf("Failed creating instance record: %w", err)
 	}
 	if j.s.o.Projects != nil {
 		err := j.s.o.Projects.AllowInstanceCreation(ctx, j.Project, projects.InstanceCheck{Name: j.Name,
 			Type: rec.row.Type, Config: rec.expConfig, Devices: rec.expDevices})
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	err = j.s.tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var err error
-		rec.row.ID, err = tx.CreateInstance(ctx, rec.row, pp)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("Failed creating instance record: %w", err)
+	return rec, pp, nil
+}
+
+// writeRecord adds the prepared record in tx, and marks the image used
+// (LXD updates its last use date when the record is made). An isolated id
+// map is allocated again here: the read transaction that chose one does
+// not keep a concurrent creation from choosing the same range.
+func (j *CreateJob) writeRecord(ctx context.Context, tx *db.Tx, rec *record, pp string) error {
+	if config.ParseBool(rec.expConfig["security.idmap.isolated"]) {
+		if err := j.s.applyIdmap(ctx, tx, rec); err != nil {
+			return err
+		}
 	}
-	rev.Add(func() {
-		ctx := context.WithoutCancel(ctx)
-		_ = j.s.tx(ctx, func(ctx context.Context, tx *db.Tx) error { return tx.DeleteInstance(ctx, rec.row.ID) })
-		j.s.emit(j.Project, api.EventLifecycle{Action: "instance-deleted", Source: URL(j.Project, j.Name)})
-	})
+	id, err := tx.CreateInstance(ctx, rec.row, pp)
+	if err != nil {
+		return err
+	}
+	rec.row.ID = id
+	if j.image != nil {
+		// The images service owns the row; a failure there never failed a
+		// creation, so it is only logged.
+		if err := tx.MarkImageUsed(ctx, j.image.Fingerprint, time.Now().UTC()); err != nil {
+			logctx.From(ctx).WithError(err).Warn("Failed to update the image's last use date")
+		}
+	}
+	return nil
+}
+
+// recordWritten registers the removal of a committed record as a revert
+// step and announces the instance.
+func (j *CreateJob) recordWritten(ctx context.Context, rev *revert.Reverter, rec *record) {
+	rev.Add(func() { j.removeRecord(ctx, rec) })
+	j.emitCreated(rec)
+}
+
+func (j *CreateJob) removeRecord(ctx context.Context, rec *record) {
+	ctx = context.WithoutCancel(ctx)
+	_ = j.s.tx(ctx, func(ctx context.Context, tx *db.Tx) error { return tx.DeleteInstance(ctx, rec.row.ID) })
+	j.s.emit(j.Project, api.EventLifecycle{Action: "instance-deleted", Source: URL(j.Project, j.Name)})
+}
+
+func (j *CreateJob) emitCreated(rec *record) {
 	j.s.emit(j.Project, api.EventLifecycle{Action: "instance-created", Source: URL(j.Project, j.Name),
 		Context: map[string]any{"storage-pool": rec.pool(), "type": rec.row.Type}})
-	return rec, nil
 }
 
 // prepareRecord builds and validates the new instance's record.
@@ -297,12 +384,8 @@ func (j *CreateJob) initVolatile(ctx context.Context, tx *db.Tx, rec *record) er
 	case j.req.Source.Type == "copy" || j.req.Source.Type == "migration":
 		cfg["volatile.apply_template"] = "copy"
 	}
-	set, base, err := j.s.nextIdmap(ctx, tx, rec.expConfig, 0)
-	if err != nil {
+	if err := j.s.applyIdmap(ctx, tx, rec); err != nil {
 		return err
-	}
-	for k, v := range idmapVolatile(set, base) {
-		cfg[k] = v
 	}
 	if _, ok := cfg["volatile.last_state.idmap"]; !ok {
 		cfg["volatile.last_state.idmap"] = "[]"
@@ -311,6 +394,19 @@ func (j *CreateJob) initVolatile(ctx context.Context, tx *db.Tx, rec *record) er
 		if needsHwaddr(dev) && cfg["volatile."+name+".hwaddr"] == "" {
 			cfg["volatile."+name+".hwaddr"] = nic.RandomHwaddr()
 		}
+	}
+	rec.expand()
+	return nil
+}
+
+// applyIdmap allocates a new instance's id map and sets its volatile keys.
+func (s *Service) applyIdmap(ctx context.Context, tx *db.Tx, rec *record) error {
+	set, base, err := s.nextIdmap(ctx, tx, rec.expConfig, 0)
+	if err != nil {
+		return err
+	}
+	for k, v := range idmapVolatile(set, base) {
+		rec.row.Config[k] = v
 	}
 	rec.expand()
 	return nil

@@ -20,14 +20,27 @@ import (
 const unpackStage = "create_instance_from_image_unpack"
 
 // createVolume gives the new instance its root volume from its source.
-func (j *CreateJob) createVolume(ctx context.Context, rec *record, rev *revert.Reverter, progress func(map[string]any)) error {
+// hooks, when not nil, write the instance's record in the transaction
+// adding the volume's (image and empty sources only).
+func (j *CreateJob) createVolume(ctx context.Context, rec *record, rev *revert.Reverter, progress func(map[string]any), hooks *recordHooks) error {
 	ref := rec.volume()
 	_, root, _ := instconfig.RootDisk(rec.expDevices)
 	volCfg := map[string]string{}
 	if size := root["size"]; size != "" {
 		volCfg["size"] = size
 	}
-	rev.Add(func() { _ = j.s.o.Storage.DeleteInstanceVolume(context.WithoutCancel(ctx), ref) })
+	rev.Add(func() {
+		// With hooks, a failure before the records committed leaves no
+		// volume (CreateInstanceVolume cleans up), and a volume of that
+		// name may be another instance's.
+		if hooks == nil || hooks.written {
+			_ = j.s.o.Storage.DeleteInstanceVolume(context.WithoutCancel(ctx), ref)
+		}
+	})
+	spec := storage.InstanceVolumeSpec{InstanceRef: ref, Config: volCfg}
+	if hooks != nil {
+		spec.InTx, spec.Committed = hooks.inTx, hooks.committed
+	}
 	switch {
 	case j.image != nil:
 		fp := j.image.Fingerprint
@@ -36,10 +49,11 @@ func (j *CreateJob) createVolume(ctx context.Context, rec *record, rev *revert.R
 			progress(map[string]any{unpackStage + "_progress": text, "progress": map[string]string{
 				"percent": strconv.FormatInt(p.Percent, 10), "speed": strconv.FormatInt(p.Speed, 10), "stage": unpackStage}})
 		}
-		return j.s.o.Storage.CreateInstanceVolume(ctx, storage.InstanceVolumeSpec{InstanceRef: ref, ImageFingerprint: fp,
-			Config: volCfg, Unpack: func(ctx context.Context, mountPath string) error {
-				return j.s.o.Images.UnpackImage(ctx, fp, mountPath, report)
-			}})
+		spec.ImageFingerprint = fp
+		spec.Unpack = func(ctx context.Context, mountPath string) error {
+			return j.s.o.Images.UnpackImage(ctx, fp, mountPath, report)
+		}
+		return j.s.o.Storage.CreateInstanceVolume(ctx, spec)
 	case j.req.Source.Type == "copy" && j.srcSnap == "":
 		src := storage.InstanceRef{Pool: "", Project: j.srcProject, Name: j.srcName, Type: rec.row.Type}
 		var err error
@@ -55,7 +69,7 @@ func (j *CreateJob) createVolume(ctx context.Context, rec *record, rev *revert.R
 		}
 		return nil
 	}
-	if err := j.s.o.Storage.CreateInstanceVolume(ctx, storage.InstanceVolumeSpec{InstanceRef: ref, Config: volCfg}); err != nil {
+	if err := j.s.o.Storage.CreateInstanceVolume(ctx, spec); err != nil {
 		return err
 	}
 	if j.req.Source.Type == "copy" {

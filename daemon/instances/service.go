@@ -62,8 +62,6 @@ type Images interface {
 	// UnpackImage extracts the image into target, an empty volume mount:
 	// metadata.yaml, templates/ and rootfs/.
 	UnpackImage(ctx context.Context, fingerprint, target string, progress func(Progress)) error
-	// MarkImageUsed records that an instance was created from the image.
-	MarkImageUsed(ctx context.Context, fingerprint string)
 }
 
 // NICNetwork is a managed network as a nic device with network=<name>

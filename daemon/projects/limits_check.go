@@ -175,7 +175,8 @@ func (s *Service) AllowInstanceUpdate(ctx context.Context, project string, c Ins
 }
 
 func (s *Service) allowInstance(ctx context.Context, project string, c InstanceCheck, what string) error {
-	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	// Only reads: a read transaction keeps the read-write connection free.
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		p, err := tx.Project(ctx, project)
 		if err != nil {
 			return api.NewStatusError(api.StatusOf(err), "Failed loading project %q: %w", project, err)

@@ -45,6 +45,14 @@ type InstanceVolumeSpec struct {
 	Unpack           drv.Filler
 	// Config holds volume keys, e.g. "size" from the root disk device.
 	Config map[string]string
+	// InTx, when set, runs in the transaction adding the volume's record
+	// (before it), so that a caller adding its own records (the instance's) pays one
+	// database commit for both. It may run more than once (retries).
+	InTx func(ctx context.Context, tx *db.Tx) error
+	// Committed, when set, is called once that transaction committed,
+	// before the volume's content is made: from then on the caller owns
+	// (and on failure reverts) what InTx wrote.
+	Committed func()
 }
 
 // CreateInstanceVolume creates an instance's root volume and its record.
@@ -58,8 +66,11 @@ func (s *Service) CreateInstanceVolume(ctx context.Context, spec InstanceVolumeS
 	defer unlock()
 	rev := revert.New()
 	defer rev.Fail()
-	if err := s.insertVolume(ctx, &vol); err != nil {
+	if err := s.insertVolumeWith(ctx, &vol, spec.InTx); err != nil {
 		return err
+	}
+	if spec.Committed != nil {
+		spec.Committed()
 	}
 	rev.Add(func() { s.deleteVolumeRow(context.WithoutCancel(ctx), vol.row.ID) })
 	if spec.ImageFingerprint != "" && vol.d.Info().OptimizedImages {
@@ -82,11 +93,13 @@ func (s *Service) CreateInstanceVolume(ctx context.Context, spec InstanceVolumeS
 	return nil
 }
 
-// newInstanceVolume prepares the row and driver value of an instance volume.
+// newInstanceVolume prepares the row and driver value of an instance
+// volume. It only reads, on a read transaction: the write transaction that
+// follows holds the database's one read-write connection for the insert only.
 func (s *Service) newInstanceVolume(ctx context.Context, ref InstanceRef, cfg map[string]string) (volume, error) {
 	vr := ref.volumeRef()
 	var vol volume
-	err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.db.ReadTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		if vol.pool, vol.p, vol.d, err = s.resolvePool(ctx, tx, vr.Pool); err != nil {
 			return err

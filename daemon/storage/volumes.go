@@ -211,7 +211,20 @@ func volumeLockKey(v drv.Volume) string {
 
 // insertVolume adds the row of vol and records its id.
 func (s *Service) insertVolume(ctx context.Context, vol *volume) error {
+	return s.insertVolumeWith(ctx, vol, nil)
+}
+
+// insertVolumeWith is insertVolume that first runs inTx (when not nil) in
+// the same transaction: the caller's records go in before the volume's, so
+// a clash on them is reported as it was when they had a transaction of
+// their own.
+func (s *Service) insertVolumeWith(ctx context.Context, vol *volume, inTx func(ctx context.Context, tx *db.Tx) error) error {
 	return s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		if inTx != nil {
+			if err := inTx(ctx, tx); err != nil {
+				return err
+			}
+		}
 		id, err := tx.CreateStorageVolume(ctx, vol.row)
 		vol.row.ID = id
 		return err
