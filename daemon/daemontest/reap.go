@@ -35,7 +35,8 @@ func (d *Daemon) reap(t testing.TB, base string) {
 		}
 	}
 	if d.Kind != Ours {
-		return // LXD's tables are named "lxd", shared by every LXD here
+		reapReferenceTables(t)
+		return
 	}
 	table := firewallTable(d.Dir)
 	if exec.Command("nft", "list", "table", "inet", table).Run() == nil {
@@ -122,5 +123,22 @@ func unmountUnder(base string) {
 	sort.Sort(sort.Reverse(sort.StringSlice(targets)))
 	for _, target := range targets {
 		_ = syscall.Unmount(target, syscall.MNT_DETACH)
+	}
+}
+
+// reapReferenceTables removes LXD 5.0.2's nftables tables ("lxd", shared
+// by every LXD on the host, left in place at its shutdown) once no LXD
+// 5.0.2 daemon runs any more.
+func reapReferenceTables(t testing.TB) {
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		if exe, err := os.Readlink("/proc/" + p.Name() + "/exe"); err == nil && exe == "/usr/bin/lxd" {
+			return
+		}
+	}
+	for _, family := range []string{"inet", "bridge"} {
+		if exec.Command("nft", "list", "table", family, "lxd").Run() == nil {
+			_ = exec.Command("nft", "delete", "table", family, "lxd").Run()
+		}
 	}
 }
