@@ -162,6 +162,8 @@ func buildPage(o suiteOpts, s sizes, started time.Time, res *results, targets []
 	}
 	p.Dominates = prof.sections(targets)
 	p.Notes = append(p.Notes, o.Notes...)
+	p.Notes = append(p.Notes, "What dominates each figure, what was changed and what is left is explained by hand in "+
+		"[performance.md](performance.md); the profiles above are from this run.")
 	p.Notes = append(p.Notes, "The cluster figures are for our daemon only: three members on 127.0.1.x joined with "+
 		"tokens (dqlite over HTTPS), default heartbeat; each repeat kills the database leader with SIGKILL, times "+
 		"writes through a survivor (each try bounded to 2 s) until one succeeds, then restarts the killed member.")
