@@ -76,30 +76,6 @@ func TestNextSnapshotName(t *testing.T) {
 	}
 }
 
-func TestExpiryTime(t *testing.T) {
-	from := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		expr    string
-		want    time.Time
-		wantErr bool
-	}{
-		{"1M", from.Add(time.Minute), false},
-		{"2H", from.Add(2 * time.Hour), false},
-		{"1d 1w", from.AddDate(0, 0, 8), false},
-		{"1m", from.AddDate(0, 1, 0), false},
-		{"1y", from.AddDate(1, 0, 0), false},
-		{"1x", time.Time{}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.expr, func(t *testing.T) {
-			got, err := expiryTime(tt.expr, from)
-			if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
-				t.Fatalf("got %s %v, want %s", got, err, tt.want)
-			}
-		})
-	}
-}
-
 func TestFormatSpeed(t *testing.T) {
 	tests := []struct {
 		in   int64

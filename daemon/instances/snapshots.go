@@ -11,6 +11,7 @@ import (
 
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/shared/api"
+	"github.com/lxdng/lxd/shared/units"
 )
 
 // SnapshotURLs lists the snapshot URLs of an instance.
@@ -115,7 +116,7 @@ func (s *Service) snapshot(ctx context.Context, project, name string, req Snapsh
 	if req.ExpiresAt != nil {
 		row.ExpiresAt = db.NullTime{Time: *req.ExpiresAt}
 	} else if exp := rec.expConfig["snapshots.expiry"]; exp != "" {
-		at, err := expiryTime(exp, row.CreatedAt)
+		at, err := units.AddExpiry(exp, row.CreatedAt)
 		if err != nil {
 			return "", api.BadRequest("%w", err)
 		}
@@ -346,34 +347,4 @@ func expandDateTokens(pattern string, now time.Time) string {
 	return dateToken.ReplaceAllStringFunc(pattern, func(m string) string {
 		return now.Format(dateToken.FindStringSubmatch(m)[1])
 	})
-}
-
-var expiryPart = regexp.MustCompile(`^([0-9]+)(M|H|d|w|m|y)$`)
-
-// expiryTime adds a snapshots.expiry expression ("1M 2H 3d 4w 5m 6y":
-// minutes, hours, days, weeks, months, years) to from.
-func expiryTime(expr string, from time.Time) (time.Time, error) {
-	t := from
-	for _, part := range strings.Fields(expr) {
-		m := expiryPart.FindStringSubmatch(part)
-		if m == nil {
-			return time.Time{}, fmt.Errorf("Invalid expiry expression %q", expr)
-		}
-		n, _ := strconv.Atoi(m[1])
-		switch m[2] {
-		case "M":
-			t = t.Add(time.Duration(n) * time.Minute)
-		case "H":
-			t = t.Add(time.Duration(n) * time.Hour)
-		case "d":
-			t = t.AddDate(0, 0, n)
-		case "w":
-			t = t.AddDate(0, 0, 7*n)
-		case "m":
-			t = t.AddDate(0, n, 0)
-		case "y":
-			t = t.AddDate(n, 0, 0)
-		}
-	}
-	return t, nil
 }

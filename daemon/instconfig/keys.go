@@ -2,6 +2,7 @@ package instconfig
 
 import (
 	"github.com/lxdng/lxd/shared/config"
+	"github.com/lxdng/lxd/shared/units"
 )
 
 // Instance types as LXD names them.
@@ -46,7 +47,7 @@ var anyKeys = config.Schema{
 	"raw.apparmor":               strKey("", "AppArmor profile entries to be appended to the generated profile"),
 	"security.devlxd":            boolKey("true", "Controls the presence of /dev/lxd in the instance"),
 	"security.protection.delete": boolKey("false", "Prevents the instance from being deleted"),
-	"snapshots.expiry":           {Validate: isExpiry, Help: "When snapshots are to be deleted (expects an expression like 1M 2H 3d 4w 5m 6y)"},
+	"snapshots.expiry":           {Validate: config.Optional(units.IsExpiry), Help: "When snapshots are to be deleted (expects an expression like 1M 2H 3d 4w 5m 6y)"},
 	"snapshots.pattern":          strKey("snap%d", "Pongo2 template string for the snapshot name"),
 	"snapshots.schedule":         {Validate: isSchedule, Help: "Cron expression (<minute> <hour> <dom> <month> <dow>), or a comma-separated list of schedule aliases"},
 	"snapshots.schedule.stopped": boolKey("false", "Whether to automatically snapshot stopped instances"),

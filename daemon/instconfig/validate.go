@@ -164,19 +164,6 @@ func splitSchedules(v string) []string {
 	return out
 }
 
-var expiryToken = regexp.MustCompile(`^[0-9]+(M|H|d|w|m|y)$`)
-
-// isExpiry accepts "<n><unit>" tokens separated by spaces (M minutes,
-// H hours, d days, w weeks, m months, y years).
-func isExpiry(v string) error {
-	for _, tok := range strings.Fields(v) {
-		if !expiryToken.MatchString(tok) {
-			return fmt.Errorf("Invalid expiry expression")
-		}
-	}
-	return nil
-}
-
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // isUUID accepts a canonical UUID.

@@ -170,40 +170,6 @@ func cronValue(s string, min, max int, names []string, nameBase int) (int, error
 	return v, nil
 }
 
-var expiryRe = regexp.MustCompile(`^([0-9]+)(M|H|d|w|m|y)$`)
-
-// expiryTime adds a snapshots.expiry expression ("1M 2H 3d 4w 5m 6y":
-// minutes, hours, days, weeks, months, years) to now.
-func expiryTime(expr string, now time.Time) (time.Time, error) {
-	fields := strings.Fields(expr)
-	if len(fields) == 0 {
-		return time.Time{}, fmt.Errorf("Invalid expiry expression")
-	}
-	t := now
-	for _, f := range fields {
-		m := expiryRe.FindStringSubmatch(f)
-		if m == nil {
-			return time.Time{}, fmt.Errorf("Invalid expiry expression")
-		}
-		n, _ := strconv.Atoi(m[1])
-		switch m[2] {
-		case "M":
-			t = t.Add(time.Duration(n) * time.Minute)
-		case "H":
-			t = t.Add(time.Duration(n) * time.Hour)
-		case "d":
-			t = t.AddDate(0, 0, n)
-		case "w":
-			t = t.AddDate(0, 0, 7*n)
-		case "m":
-			t = t.AddDate(0, n, 0)
-		case "y":
-			t = t.AddDate(n, 0, 0)
-		}
-	}
-	return t, nil
-}
-
 var creationDateRe = regexp.MustCompile(`{{\s*creation_date\s*\|\s*date:\s*["']([^"']*)["']\s*}}`)
 
 // nextSnapshotName renders a snapshots.pattern: the creation_date date

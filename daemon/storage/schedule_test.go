@@ -67,30 +67,6 @@ func TestParseScheduleErrors(t *testing.T) {
 	}
 }
 
-func TestExpiryTime(t *testing.T) {
-	now := time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC)
-	tests := []struct {
-		expr    string
-		want    time.Time
-		wantErr bool
-	}{
-		{"1M", now.Add(time.Minute), false},
-		{"2H", now.Add(2 * time.Hour), false},
-		{"1d", now.AddDate(0, 0, 1), false},
-		{"1w 1d", now.AddDate(0, 0, 8), false},
-		{"1m", now.AddDate(0, 1, 0), false},
-		{"1y 2H", now.AddDate(1, 0, 0).Add(2 * time.Hour), false},
-		{"1x", time.Time{}, true},
-		{"", time.Time{}, true},
-	}
-	for _, tt := range tests {
-		got, err := expiryTime(tt.expr, now)
-		if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
-			t.Errorf("%q: got %v, %v", tt.expr, got, err)
-		}
-	}
-}
-
 func TestNextSnapshotName(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 7, 3, 0, time.UTC)
 	tests := []struct {

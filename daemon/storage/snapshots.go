@@ -9,6 +9,7 @@ import (
 	"github.com/lxdng/lxd/cluster/db"
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/revert"
+	"github.com/lxdng/lxd/shared/units"
 )
 
 // Run is the slow part of a request, which the API runs in an operation
@@ -133,7 +134,7 @@ func (s *Service) takeSnapshot(ctx context.Context, vol volume, name string, exp
 	if expiresAt != nil {
 		snap.ExpiresAt = *expiresAt
 	} else if expiry := vol.row.Config["snapshots.expiry"]; expiry != "" {
-		t, err := expiryTime(expiry, now)
+		t, err := units.AddExpiry(expiry, now)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lxdng/lxd/shared/api"
 	"github.com/lxdng/lxd/shared/config"
+	"github.com/lxdng/lxd/shared/units"
 )
 
 // CommonPoolKeys are the pool keys every local driver accepts (LXD 5.0.2).
@@ -36,7 +37,7 @@ func CommonVolumeKeys() config.Schema {
 			Help: "Enable ID shifting overlay (allows attach by multiple isolated instances)"},
 		"security.unmapped": {Type: config.Bool, Default: "false", Validate: config.Optional(config.IsBool),
 			Help: "Disable ID mapping for the volume"},
-		"snapshots.expiry": {Validate: config.Optional(IsSnapshotExpiry),
+		"snapshots.expiry": {Validate: config.Optional(units.IsExpiry),
 			Help: "Controls when snapshots are to be deleted (expects an expression like 1M 2H 3d 4w 5m 6y)"},
 		"snapshots.schedule": {Validate: config.Optional(IsSnapshotSchedule),
 			Help: "Cron expression (<minute> <hour> <dom> <month> <dow>), a comma-separated list of schedule aliases (@hourly, @daily, @midnight, @weekly, @monthly, @annually, @yearly), or empty to disable automatic snapshots"},
@@ -114,23 +115,6 @@ func ValidateVolumeConfig(keys config.Schema, cfg map[string]string) error {
 func ValidatePoolConfig(keys config.Schema, cfg map[string]string) error {
 	if err := keys.Validate(cfg); err != nil {
 		return api.BadRequest("Invalid option: %w", err)
-	}
-	return nil
-}
-
-var expiryTokenRe = regexp.MustCompile(`^[0-9]+(M|H|d|w|m|y)$`)
-
-// IsSnapshotExpiry accepts expressions like "1M 2H 3d 4w 5m 6y"
-// (minutes, hours, days, weeks, months, years).
-func IsSnapshotExpiry(v string) error {
-	fields := strings.Fields(v)
-	if len(fields) == 0 {
-		return fmt.Errorf("Invalid expiry expression")
-	}
-	for _, f := range fields {
-		if !expiryTokenRe.MatchString(f) {
-			return fmt.Errorf("Invalid expiry expression")
-		}
 	}
 	return nil
 }
