@@ -18,16 +18,7 @@ import (
 func (s *Service) Startup(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var all []record
-	var u usage
-	err := s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var err error
-		if all, err = s.loadAll(ctx, tx); err != nil {
-			return err
-		}
-		u, err = loadUsage(ctx, tx)
-		return err
-	})
+	all, u, err := s.loadAllWithUsage(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,16 +70,7 @@ func (s *Service) startOne(ctx context.Context, rec record, all []record, u usag
 func (s *Service) StopAll(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var all []record
-	var u usage
-	err := s.o.Store.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var err error
-		if all, err = s.loadAll(ctx, tx); err != nil {
-			return err
-		}
-		u, err = loadUsage(ctx, tx)
-		return err
-	})
+	all, u, err := s.loadAllWithUsage(ctx)
 	log := logctx.From(ctx)
 	if err != nil {
 		log.WithError(err).Warn("Failed loading networks to stop")
@@ -161,4 +143,20 @@ func (s *Service) RefreshNICNetworks(ctx context.Context, project string, device
 		}
 	}
 	return nil
+}
+
+// loadAllWithUsage reads every network and what uses them, in one read
+// transaction (Startup and StopAll both need the whole picture).
+func (s *Service) loadAllWithUsage(ctx context.Context) ([]record, usage, error) {
+	var all []record
+	var u usage
+	err := s.o.Store.ReadTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var err error
+		if all, err = s.loadAll(ctx, tx); err != nil {
+			return err
+		}
+		u, err = loadUsage(ctx, tx)
+		return err
+	})
+	return all, u, err
 }
