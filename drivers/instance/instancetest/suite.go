@@ -172,39 +172,54 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // Run runs the conformance suite against the drivers f makes.
 func Run(t *testing.T, f Factory) {
+	run(t, f, "")
+}
+
+// RunExec runs the suite's exec cases only: for a driver with a second
+// way to run commands (the lxc driver's one-shot helper).
+func RunExec(t *testing.T, f Factory) {
+	run(t, f, "Exec")
+}
+
+// suiteCases are the conformance cases, in order.
+var suiteCases = []struct {
+	name string
+	fn   func(t *testing.T, e *env)
+}{
+	{"Lifecycle", testLifecycle},
+	{"ExecExitCode", testExecExitCode},
+	{"ExecStdio", testExecStdio},
+	{"ExecInteractive", testExecInteractive},
+	{"ExecSession", testExecSession},
+	{"ExecNotFound", testExecNotFound},
+	{"ExecSignal", testExecSignal},
+	{"FreezeUnfreeze", testFreeze},
+	{"StopClean", testStopClean},
+	{"StopForce", testStopForce},
+	{"StopTimeout", testStopTimeout},
+	{"MemoryLimit", testMemoryLimit},
+	{"Unprivileged", testUnprivileged},
+	{"Privileged", testPrivileged},
+	{"BadRawLXC", testBadRawLXC},
+	{"Recover", testRecover},
+	{"BindMount", testBindMount},
+	{"UnixNode", testUnixNode},
+	{"Hotplug", testHotplug},
+	{"NICHotplug", testNICHotplug},
+	{"Console", testConsole},
+	{"Environment", testEnvironment},
+	{"NetworkState", testNetworkState},
+}
+
+// run runs the cases whose name starts with prefix.
+func run(t *testing.T, f Factory, prefix string) {
 	if os.Geteuid() != 0 {
 		t.Fatal("instancetest needs root (run the integration tests as root)")
 	}
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, e *env)
-	}{
-		{"Lifecycle", testLifecycle},
-		{"ExecExitCode", testExecExitCode},
-		{"ExecStdio", testExecStdio},
-		{"ExecInteractive", testExecInteractive},
-		{"ExecSession", testExecSession},
-		{"ExecNotFound", testExecNotFound},
-		{"ExecSignal", testExecSignal},
-		{"FreezeUnfreeze", testFreeze},
-		{"StopClean", testStopClean},
-		{"StopForce", testStopForce},
-		{"StopTimeout", testStopTimeout},
-		{"MemoryLimit", testMemoryLimit},
-		{"Unprivileged", testUnprivileged},
-		{"Privileged", testPrivileged},
-		{"BadRawLXC", testBadRawLXC},
-		{"Recover", testRecover},
-		{"BindMount", testBindMount},
-		{"UnixNode", testUnixNode},
-		{"Hotplug", testHotplug},
-		{"NICHotplug", testNICHotplug},
-		{"Console", testConsole},
-		{"Environment", testEnvironment},
-		{"NetworkState", testNetworkState},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, f)) })
+	for _, tt := range suiteCases {
+		if strings.HasPrefix(tt.name, prefix) {
+			t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, f)) })
+		}
 	}
 }
 

@@ -34,6 +34,9 @@ type Options struct {
 	// Exe is the binary run for helpers ("/proc/self/exe" if empty): it
 	// must call HelperMain first thing in main.
 	Exe string
+	// NoExecServer runs every exec with the one-shot helper, never through
+	// a container's exec server (execserver.go).
+	NoExecServer bool
 }
 
 // Driver runs containers with liblxc. Create one with New.
@@ -41,6 +44,7 @@ type Driver struct {
 	opts Options
 	host host
 	warmState
+	execServers
 }
 
 var (
@@ -157,6 +161,7 @@ func (d *Driver) Delete(ctx context.Context, r instance.Ref) error {
 		if status(c) != api.Stopped {
 			return api.BadRequest("%w", instance.ErrRunning)
 		}
+		d.forgetServer(r)
 		p := d.paths(r)
 		for _, dir := range []string{p.devices, p.dir} {
 			if err := os.RemoveAll(dir); err != nil {
@@ -210,6 +215,7 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 	err := d.withConfig(r, func(c *lxc.Container) error {
 		st := status(c)
 		if st == api.Stopped {
+			removeLeftoverCgroups(lxcName(r), 0)
 			return nil
 		}
 		pidfd, err := c.InitPidFd()
@@ -230,7 +236,11 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 		if err := d.halt(ctx, pidfd, o); err != nil {
 			return err
 		}
-		return waitStopped(ctx, c, 30*time.Second)
+		if err := waitStopped(ctx, c, 30*time.Second); err != nil {
+			return err
+		}
+		removeLeftoverCgroups(lxcName(r), leftoverWait)
+		return nil
 	})
 	if err == nil {
 		log.Debug("Instance stopped")

@@ -29,8 +29,9 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // ended, for background children that inherited its stdout.
 const outputGrace = 2 * time.Second
 
-// Exec runs a command in the container through the forkexec helper (see
-// forkexec.go).
+// Exec runs a command in the container: through the container's exec
+// server (execserver.go), or the one-shot forkexec helper (forkexec.go)
+// when the server cannot take it.
 func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq) (instance.Process, error) {
 	if len(req.Command) == 0 {
 		return nil, api.BadRequest("Missing command")
@@ -63,24 +64,52 @@ func (d *Driver) Exec(ctx context.Context, r instance.Ref, req instance.ExecReq)
 			spec.Cwd = "/root"
 		}
 	}
-	p := &process{done: make(chan struct{}), code: -1}
-	cmd := d.helper(context.Background(), spec.helperArgs()...)
+	p := &process{done: make(chan struct{}), code: -1, pidfd: -1}
+	var stdio [3]*os.File
 	if req.Interactive {
-		err = p.wirePty(cmd, req, devpts, spec.Config)
+		stdio, err = p.wirePty(req, devpts, spec.Config)
 	} else {
-		err = p.wirePipes(cmd, req)
+		stdio, err = p.wirePipes(req)
 	}
 	if err != nil {
 		p.closeAll()
 		return nil, err
 	}
-	stopWarm := d.keepWarm(ctx)
-	err = p.start(cmd)
-	stopWarm()
-	if err != nil {
+	if s := d.execServerFor(ctx, r); s != nil {
+		err := s.run(p, spec, stdio, req.Interactive)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, errServerUnavailable) {
+			p.closeAll()
+			return nil, err
+		}
+	}
+	if err := d.execOnce(ctx, p, spec, stdio, req.Interactive); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// execOnce runs p's command with the one-shot forkexec helper: one attach
+// for this command alone.
+func (d *Driver) execOnce(ctx context.Context, p *process, spec execSpec, stdio [3]*os.File, tty bool) error {
+	cmd := d.helper(context.Background(), spec.helperArgs()...)
+	if err := p.wireReport(cmd); err != nil {
+		p.closeAll()
+		return err
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio[0], stdio[1], stdio[2]
+	if tty {
+		// The helper leads a new session whose controlling terminal is
+		// the pty; the attached command inherits it, so ^C and job
+		// control work.
+		cmd.SysProcAttr.Setctty = true
+		cmd.SysProcAttr.Ctty = 0
+	}
+	stopWarm := d.keepWarm(ctx)
+	defer stopWarm()
+	return p.start(cmd)
 }
 
 // requireRunning fails with ErrNotRunning unless r runs (frozen included:
@@ -141,39 +170,27 @@ func (p *process) wireReport(cmd *exec.Cmd) error {
 	return nil
 }
 
-// wirePipes connects a non-interactive command's stdio to pipes.
-func (p *process) wirePipes(cmd *exec.Cmd, req instance.ExecReq) error {
-	if err := p.wireReport(cmd); err != nil {
-		return err
-	}
-	stdin, err := p.inPipe(req.Stdin)
-	if err != nil {
-		return err
+// wirePipes returns a non-interactive command's stdio: pipes.
+func (p *process) wirePipes(req instance.ExecReq) (stdio [3]*os.File, err error) {
+	if stdio[0], err = p.inPipe(req.Stdin); err != nil {
+		return stdio, err
 	}
 	// One lock serialises the two copies, so Stdout and Stderr may be the
 	// same writer (they often are: a log, a combined buffer).
 	var mu sync.Mutex
-	stdout, err := p.outPipe(lockedWriter(&mu, req.Stdout))
-	if err != nil {
-		return err
+	if stdio[1], err = p.outPipe(lockedWriter(&mu, req.Stdout)); err != nil {
+		return stdio, err
 	}
-	stderr, err := p.outPipe(lockedWriter(&mu, req.Stderr))
-	if err != nil {
-		return err
-	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	return nil
+	stdio[2], err = p.outPipe(lockedWriter(&mu, req.Stderr))
+	return stdio, err
 }
 
-// wirePty connects an interactive command to a new pty, owned by the
+// wirePty returns an interactive command's stdio: a new pty, owned by the
 // host ids of the command's user (config holds the instance's id map).
-func (p *process) wirePty(cmd *exec.Cmd, req instance.ExecReq, devpts *os.File, config string) error {
-	if err := p.wireReport(cmd); err != nil {
-		return err
-	}
+func (p *process) wirePty(req instance.ExecReq, devpts *os.File, config string) (stdio [3]*os.File, err error) {
 	set, err := readIdmap(config)
 	if err != nil {
-		return err
+		return stdio, err
 	}
 	uid, gid := int64(req.User), int64(req.Group)
 	if len(set) > 0 {
@@ -181,15 +198,10 @@ func (p *process) wirePty(cmd *exec.Cmd, req instance.ExecReq, devpts *os.File, 
 	}
 	master, slave, err := openPty(devpts, req.Width, req.Height, int(uid), int(gid))
 	if err != nil {
-		return err
+		return stdio, err
 	}
 	p.master = master
 	p.childEnds = append(p.childEnds, slave)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	// The helper leads a new session whose controlling terminal is the
-	// pty; the attached command inherits it, so ^C and job control work.
-	cmd.SysProcAttr.Setctty = true
-	cmd.SysProcAttr.Ctty = 0
 	if req.Stdout != nil {
 		p.copies.Add(1)
 		go func() {
@@ -204,7 +216,7 @@ func (p *process) wirePty(cmd *exec.Cmd, req instance.ExecReq, devpts *os.File, 
 			_, _ = master.Write([]byte{4})
 		}()
 	}
-	return nil
+	return [3]*os.File{slave, slave, slave}, nil
 }
 
 // inPipe returns the child's stdin: /dev/null or a pipe fed from r.
@@ -273,10 +285,7 @@ func (p *process) start(cmd *exec.Cmd) error {
 		p.closeAll()
 		return fmt.Errorf("Failed to run the exec helper: %w", err)
 	}
-	for _, f := range p.childEnds {
-		f.Close()
-	}
-	p.childEnds = nil
+	p.closeChildEnds()
 	rd := bufio.NewReader(p.report)
 	pid, err := readReport(rd, "pid")
 	if err != nil {
@@ -285,12 +294,28 @@ func (p *process) start(cmd *exec.Cmd) error {
 		return fmt.Errorf("Failed to start the command: %w", err)
 	}
 	p.pid = pid
-	p.pidfd, err = unix.PidfdOpen(pid, 0)
+	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		p.pidfd = -1 // already gone: Signal reports it
+		pidfd = -1 // already gone: Signal reports it
 	}
+	p.setPidfd(pidfd)
 	go p.wait(cmd, rd)
 	return nil
+}
+
+// closeChildEnds closes the daemon's copies of the command's stdio once
+// the command has its own.
+func (p *process) closeChildEnds() {
+	for _, f := range p.childEnds {
+		f.Close()
+	}
+	p.childEnds = nil
+}
+
+func (p *process) setPidfd(fd int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pidfd = fd
 }
 
 // readReport reads one "<word> N" line from the helper's fd 3.
@@ -313,6 +338,16 @@ func readReport(rd *bufio.Reader, word string) (int, error) {
 func (p *process) wait(cmd *exec.Cmd, rd *bufio.Reader) {
 	code, repErr := readReport(rd, "exit")
 	waitErr := cmd.Wait()
+	var failed error
+	if repErr != nil {
+		failed = fmt.Errorf("Exec helper failed: %v", waitErr)
+	}
+	p.finish(code, failed)
+}
+
+// finish records the command's end once its output is copied (or
+// outputGrace passed).
+func (p *process) finish(code int, failed error) {
 	drained := make(chan struct{})
 	go func() { p.copies.Wait(); close(drained) }()
 	select {
@@ -321,8 +356,8 @@ func (p *process) wait(cmd *exec.Cmd, rd *bufio.Reader) {
 	}
 	p.closeAll()
 	switch {
-	case repErr != nil:
-		p.err = fmt.Errorf("Exec helper failed: %v", waitErr)
+	case failed != nil:
+		p.err = failed
 	case code == 127:
 		p.err = instance.ErrCommandNotFound
 	case code == 126:
@@ -339,7 +374,7 @@ func (p *process) closeAll() {
 		}
 	}
 	p.mu.Lock()
-	if p.pidfd > 0 {
+	if p.pidfd >= 0 {
 		unix.Close(p.pidfd)
 		p.pidfd = -1
 	}

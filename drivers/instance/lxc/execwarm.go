@@ -33,8 +33,12 @@ import (
 
 var _ instance.ExecPreparer = (*Driver)(nil)
 
-// PrepareExec starts the grace period the attach would otherwise wait for.
-func (d *Driver) PrepareExec(ctx context.Context, _ instance.Ref) {
+// PrepareExec starts the grace period the attach would otherwise wait for,
+// unless r has an exec server (its commands need no attach).
+func (d *Driver) PrepareExec(ctx context.Context, r instance.Ref) {
+	if d.liveServer(r) != nil {
+		return
+	}
 	d.warmOnce(ctx)
 }
 

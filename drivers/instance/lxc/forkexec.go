@@ -9,10 +9,14 @@ package lxc
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <lxc/lxccontainer.h>
 #include <lxc/attach_options.h>
+
+// lxcdrv_execserver is in execserver_c.go.
+int lxcdrv_execserver(int argc, char **argv);
 
 // lxcdrv_run_command runs in the attached process, in the container's
 // namespaces and cgroups, as the requested user. A failed exec exits with
@@ -21,6 +25,9 @@ static int lxcdrv_run_command(void *payload)
 {
 	char **argv = payload;
 
+	// Nothing but stdio goes into the container: liblxc's attach leaves
+	// some of its own descriptors open.
+	syscall(SYS_close_range, 3, ~0U, 0);
 	execvp(argv[0], argv);
 	if (errno == ENOENT)
 		return 127;
@@ -118,7 +125,8 @@ static int lxcdrv_forkexec(int argc, char **argv)
 }
 
 // lxcdrv_forkexec_init runs before the Go runtime starts, in every program
-// linking this package. For "<exe> forkexec ..." it does the whole job and
+// linking this package. For "<exe> forkexec ..." (and "forkexecd ...",
+// the exec server of execserver.go) it does the whole job and
 // exits: the exec helper costs no Go runtime start and stays small, so
 // liblxc's forks copy few page tables (a fork of the daemon itself costs
 // milliseconds per hundred MiB of resident memory).
@@ -132,7 +140,7 @@ __attribute__((constructor)) static void lxcdrv_forkexec_init(void)
 	if (!buf)
 		return;
 	second = len > 0 && buf[len - 1] == '\0' ? buf + strlen(buf) + 1 : NULL;
-	if (!second || second >= buf + len || strcmp(second, "forkexec") != 0) {
+	if (!second || second >= buf + len || (strcmp(second, "forkexec") != 0 && strcmp(second, "forkexecd") != 0)) {
 		free(buf);
 		return;
 	}
@@ -145,6 +153,8 @@ __attribute__((constructor)) static void lxcdrv_forkexec_init(void)
 	argc = 0;
 	for (char *p = buf; p < buf + len; p += strlen(p) + 1)
 		argv[argc++] = p;
+	if (strcmp(second, "forkexecd") == 0)
+		_exit(lxcdrv_execserver(argc - 2, argv + 2));
 	_exit(lxcdrv_forkexec(argc - 2, argv + 2));
 }
 */

@@ -111,6 +111,7 @@ func (d *Driver) Start(ctx context.Context, s instance.Spec) error {
 	}
 	// The console log covers the last run only.
 	_ = os.Remove(p.consoleLog)
+	removeLeftoverCgroups(lxcName(s.Ref), leftoverWait)
 	logOffset := fileSize(p.log)
 
 	out, err := d.helper(ctx, "forkstart", lxcName(s.Ref), d.opts.LxcPath, p.config).CombinedOutput()

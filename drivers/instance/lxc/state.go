@@ -47,6 +47,9 @@ func (d *Driver) State(ctx context.Context, r instance.Ref) (instance.State, err
 	}
 	cg := readCgroupPaths(s.Pid, lxcName(r))
 	s.Processes = d.processCount(cg)
+	if s.Processes > 0 && d.liveServer(r) != nil {
+		s.Processes-- // the exec server is in the cgroup, not in the container
+	}
 	s.CPU.Usage = d.cpuUsage(cg)
 	s.Memory = d.memoryUsage(cg)
 	s.Network = networkState(s.Pid)
