@@ -226,7 +226,7 @@ func (s *Service) SupportedDrivers() []api.ServerStorageDriverInfo {
 // " | " as LXD does ("" without pools).
 func (s *Service) UsedDrivers(ctx context.Context) (names, versions string) {
 	var pools []db.StoragePool
-	if err := s.db.Tx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	if err := s.db.ReadTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		pools, err = tx.StoragePools(ctx)
 		return err

@@ -215,7 +215,7 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 	err := d.withConfig(r, func(c *lxc.Container) error {
 		st := status(c)
 		if st == api.Stopped {
-			removeLeftoverCgroups(lxcName(r), 0)
+			d.removeLeftovers(r, 0)
 			return nil
 		}
 		pidfd, err := c.InitPidFd()
@@ -239,7 +239,7 @@ func (d *Driver) Stop(ctx context.Context, r instance.Ref, o instance.StopOpts) 
 		if err := waitStopped(ctx, c, 30*time.Second); err != nil {
 			return err
 		}
-		removeLeftoverCgroups(lxcName(r), leftoverWait)
+		d.removeLeftovers(r, leftoverWait)
 		return nil
 	})
 	if err == nil {

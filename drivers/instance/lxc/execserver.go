@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -97,12 +98,22 @@ type serverCall struct {
 	running bool       // "started" arrived
 }
 
-// serverSlot holds the server of one container; its lock serialises the
-// start of a server.
+// serverSlot holds the server of one container. Its lock serialises the
+// start of a server (failedAt is under it), the start of the container and
+// the removal of its leftover cgroups; s is read without it, so the state
+// of an instance never waits for a server being started.
 type serverSlot struct {
 	mu       sync.Mutex
-	s        *execServer
+	s        atomic.Pointer[execServer]
 	failedAt time.Time
+}
+
+// live returns the slot's server unless it has ended.
+func (slot *serverSlot) live() *execServer {
+	if s := slot.s.Load(); s != nil && !s.ended() {
+		return s
+	}
+	return nil
 }
 
 // execServers is the Driver's table of servers by liblxc name.
@@ -139,12 +150,7 @@ func (d *Driver) liveServer(r instance.Ref) *execServer {
 	if slot == nil {
 		return nil
 	}
-	slot.mu.Lock()
-	defer slot.mu.Unlock()
-	if slot.s == nil || slot.s.ended() {
-		return nil
-	}
-	return slot.s
+	return slot.live()
 }
 
 // execServerFor returns r's server, starting one when needed; nil when
@@ -156,10 +162,9 @@ func (d *Driver) execServerFor(ctx context.Context, r instance.Ref) *execServer 
 	slot := d.serverSlot(r, true)
 	slot.mu.Lock()
 	defer slot.mu.Unlock()
-	if slot.s != nil && !slot.s.ended() {
-		return slot.s
+	if s := slot.live(); s != nil {
+		return s
 	}
-	slot.s = nil
 	if time.Since(slot.failedAt) < serverRetryAfter {
 		return nil
 	}
@@ -170,7 +175,7 @@ func (d *Driver) execServerFor(ctx context.Context, r instance.Ref) *execServer 
 		return nil
 	}
 	s.onEnd = func() { d.afterServerEnd(r) }
-	slot.s = s
+	slot.s.Store(s)
 	go s.serve()
 	return s
 }
@@ -186,10 +191,22 @@ func (d *Driver) afterServerEnd(r instance.Ref) {
 			return
 		}
 		if st == api.Stopped {
-			removeLeftoverCgroups(lxcName(r), leftoverWait)
+			d.removeLeftovers(r, leftoverWait)
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// removeLeftovers removes what is left of r's cgroups if r is stopped. It
+// holds r's slot lock, which Start holds while liblxc creates the cgroups
+// anew, so a container starting is never touched.
+func (d *Driver) removeLeftovers(r instance.Ref, wait time.Duration) {
+	slot := d.serverSlot(r, true)
+	slot.mu.Lock()
+	defer slot.mu.Unlock()
+	if st, err := d.status(r); err == nil && st == api.Stopped {
+		removeLeftoverCgroups(lxcName(r), wait)
 	}
 }
 

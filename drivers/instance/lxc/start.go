@@ -99,6 +99,11 @@ func (d *Driver) Start(ctx context.Context, s instance.Spec) error {
 		return err
 	}
 	defer c.Release()
+	// Leftover cgroups are removed and new ones made under this lock (see
+	// removeLeftovers).
+	slot := d.serverSlot(s.Ref, true)
+	slot.mu.Lock()
+	defer slot.mu.Unlock()
 	if status(c) != api.Stopped {
 		return api.BadRequest("The instance is already running")
 	}
