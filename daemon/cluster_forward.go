@@ -121,8 +121,34 @@ func (c *clustering) proxy(w http.ResponseWriter, r *http.Request, self, name st
 		forward.WriteError(w, api.Unavailable("Cluster member %q (%s) is offline", m.Name, m.Address))
 		return
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		c.awaitPeerEvents(r.Context(), m.Address)
+	}
 	setIdentity(r.Header, self, request.From(r.Context()))
 	c.fwd.ToMember(w, r, m.Name, m.Address)
+}
+
+// peerEventsWait bounds how long a forwarded request waits for the
+// member's event stream.
+const peerEventsWait = 5 * time.Second
+
+// awaitPeerEvents makes sure the events of the member at address are
+// relayed here before a request that may create an operation goes there:
+// clients (the real lxc among them) wait for an operation through the
+// events of the member they talk to, and miss its end if the member's
+// stream is still reconnecting (after the member restarted).
+func (c *clustering) awaitPeerEvents(ctx context.Context, address string) {
+	c.mu.Lock()
+	syncer := c.sync
+	c.mu.Unlock()
+	if syncer == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, peerEventsWait)
+	defer cancel()
+	if !syncer.WaitConnected(ctx, address) {
+		c.d.log.WithField("member", address).Debug("Forwarding before the member's events are followed")
+	}
 }
 
 func setIdentity(h http.Header, self string, who *request.Requestor) {

@@ -40,11 +40,19 @@ type Syncer struct {
 }
 
 type follower struct {
-	peer      Peer
-	cancel    context.CancelFunc
-	done      chan struct{}
+	peer   Peer
+	cancel context.CancelFunc
+	done   chan struct{}
+	// kick ends a reconnect backoff at once (WaitConnected).
+	kick chan struct{}
+
 	mu        sync.Mutex
 	connected bool
+	up        chan struct{} // closed while connected
+}
+
+func newFollower(p Peer, cancel context.CancelFunc) *follower {
+	return &follower{peer: p, cancel: cancel, done: make(chan struct{}), kick: make(chan struct{}, 1), up: make(chan struct{})}
 }
 
 // New returns a syncer publishing into pub.
@@ -71,7 +79,7 @@ func (s *Syncer) Update(ctx context.Context, peers []Peer) {
 			continue
 		}
 		fctx, cancel := context.WithCancel(ctx)
-		f := &follower{peer: p, cancel: cancel, done: make(chan struct{})}
+		f := newFollower(p, cancel)
 		s.followers[addr] = f
 		go s.follow(fctx, f)
 	}
@@ -88,6 +96,33 @@ func (s *Syncer) Connected(address string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.connected
+}
+
+// WaitConnected waits until the stream of the peer at address is up, or
+// ctx ends (false), skipping what is left of a reconnect backoff. A
+// member that forwards a request creating an operation calls it first:
+// the caller follows the operation through this member's events, which
+// are lost while the stream is down (e.g. just after the peer restarted).
+func (s *Syncer) WaitConnected(ctx context.Context, address string) bool {
+	s.mu.Lock()
+	f := s.followers[address]
+	s.mu.Unlock()
+	if f == nil {
+		return false
+	}
+	f.mu.Lock()
+	up := f.up
+	f.mu.Unlock()
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+	select {
+	case <-up:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // Stop ends every follower and waits for them.
@@ -129,6 +164,7 @@ func (s *Syncer) follow(ctx context.Context, f *follower) {
 		case <-ctx.Done():
 			return
 		case <-time.After(backoff):
+		case <-f.kick:
 		}
 		if backoff < 5*time.Second {
 			backoff *= 2
@@ -146,6 +182,14 @@ func (s *Syncer) subscribe(ctx context.Context, address string) (<-chan api.Even
 
 func (f *follower) setConnected(v bool) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v == f.connected {
+		return
+	}
 	f.connected = v
-	f.mu.Unlock()
+	if v {
+		close(f.up)
+	} else {
+		f.up = make(chan struct{})
+	}
 }

@@ -97,3 +97,58 @@ func TestSyncerFollowsAndReconnects(t *testing.T) {
 	}
 	s.Stop()
 }
+
+// TestWaitConnectedSkipsBackoff checks WaitConnected returns as soon as the
+// peer's stream can be set up, not after the follower's reconnect backoff.
+func TestWaitConnectedSkipsBackoff(t *testing.T) {
+	var failing atomic.Bool
+	var attempts atomic.Int32
+	failing.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		if failing.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	connect := func(address string) (*client.Client, error) { return client.ConnectHTTPS("http://"+address, nil) }
+	s := New(&collector{}, connect, logrus.NewEntry(logrus.New()))
+	t.Cleanup(s.Stop)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+
+	if s.WaitConnected(context.Background(), "127.0.0.1:1") {
+		t.Fatal("WaitConnected on a peer not followed")
+	}
+	s.Update(context.Background(), []Peer{{Name: "m2", Address: addr}})
+	// Four failures: the next try is 1.6 s away.
+	deadline := time.Now().Add(5 * time.Second)
+	for attempts.Load() < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("follower tried %d times", attempts.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if s.WaitConnected(short, addr) || s.Connected(addr) {
+		t.Fatal("connected to a failing peer")
+	}
+	failing.Store(false)
+	ctx, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	start := time.Now()
+	if !s.WaitConnected(ctx, addr) || !s.Connected(addr) {
+		t.Fatalf("not connected after %s (attempts %d)", time.Since(start), attempts.Load())
+	}
+}

@@ -235,7 +235,8 @@ static void xs_reap(int sock, struct xs_child *kids, size_t *nkids)
 }
 
 // xs_recv reads one request with its three stdio fds. Returns the length,
-// 0 at end of stream, -1 on error (errno), -2 for a request without fds.
+// 0 at end of stream, -1 on error (errno). A request that came without
+// its fds (or with others) has fds[0] == -1.
 static ssize_t xs_recv(int sock, char *buf, size_t size, int fds[3])
 {
 	union {
@@ -265,7 +266,8 @@ static ssize_t xs_recv(int sock, char *buf, size_t size, int fds[3])
 					close(got[i]);
 			}
 		}
-		return -2;
+		fds[0] = fds[1] = fds[2] = -1;
+		return n;
 	}
 	memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
 	return n;
@@ -332,9 +334,11 @@ static int xs_serve(void *payload)
 				return 0;
 			if (n == -1 && errno != EINTR && errno != EAGAIN)
 				return 1;
-			if (n == -2)
-				xs_send(x->sock, -1, "failed - request without its stdio");
-			if (n > 0) {
+			if (n > 0 && fds[0] < 0) {
+				// The id leads the request: the daemon runs it elsewhere.
+				buf[n - 1] = '\0';
+				xs_send(x->sock, -1, "failed %s request without its stdio", buf);
+			} else if (n > 0) {
 				xs_start(x->sock, buf, n, fds, &kids, &nkids);
 				for (int i = 0; i < 3; i++)
 					close(fds[i]);
