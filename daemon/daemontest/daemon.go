@@ -284,8 +284,21 @@ func (d *Daemon) OurLXC(t testing.TB, args ...string) Result {
 	return d.run(t, Binary(t, "lxc"), nil, args...)
 }
 
+// LXCWithin runs the real lxc like LXC but kills it after timeout, and
+// says whether it had to: LXD 5.0.2's client, which waits for operations
+// through events, now and then waits forever for one that has ended.
+func (d *Daemon) LXCWithin(t testing.TB, timeout time.Duration, args ...string) (Result, bool) {
+	t.Helper()
+	return d.runWithin(t, require(t, "lxc", "lxd-client"), nil, timeout, args...)
+}
+
 func (d *Daemon) run(t testing.TB, bin string, env []string, args ...string) Result {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	r, _ := d.runWithin(t, bin, env, 5*time.Minute, args...)
+	return r
+}
+
+func (d *Daemon) runWithin(t testing.TB, bin string, env []string, timeout time.Duration, args ...string) (Result, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(append(os.Environ(), "LXD_DIR="+d.Dir, "LXD_CONF="+d.ConfDir), env...)
@@ -298,7 +311,7 @@ func (d *Daemon) run(t testing.TB, bin string, env []string, args ...string) Res
 	} else if err != nil {
 		t.Fatalf("run %s %v: %v", bin, args, err)
 	}
-	return res
+	return res, ctx.Err() != nil
 }
 
 // MustLXC runs the real lxc and fails the test on a non-zero exit.
