@@ -87,9 +87,7 @@ func (s *Syncer) Update(ctx context.Context, peers []Peer) {
 
 // Connected reports whether the stream of the peer at address is up.
 func (s *Syncer) Connected(address string) bool {
-	s.mu.Lock()
-	f := s.followers[address]
-	s.mu.Unlock()
+	f := s.follower(address)
 	if f == nil {
 		return false
 	}
@@ -104,9 +102,7 @@ func (s *Syncer) Connected(address string) bool {
 // the caller follows the operation through this member's events, which
 // are lost while the stream is down (e.g. just after the peer restarted).
 func (s *Syncer) WaitConnected(ctx context.Context, address string) bool {
-	s.mu.Lock()
-	f := s.followers[address]
-	s.mu.Unlock()
+	f := s.follower(address)
 	if f == nil {
 		return false
 	}
@@ -123,6 +119,13 @@ func (s *Syncer) WaitConnected(ctx context.Context, address string) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// follower returns the follower of the peer at address, or nil.
+func (s *Syncer) follower(address string) *follower {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.followers[address]
 }
 
 // Stop ends every follower and waits for them.
