@@ -80,7 +80,6 @@ var errServerUnavailable = errors.New("exec server unavailable")
 // execServer is the daemon's end of one container's server.
 type execServer struct {
 	conn *net.UnixConn
-	pid  int // the server's pid (host namespace)
 
 	// onEnd runs once the server has ended.
 	onEnd func()
@@ -239,13 +238,13 @@ func (d *Driver) startExecServer(ctx context.Context, r instance.Ref) (*execServ
 	theirs.Close()
 	// The helper waits for the server, its child, and ends after it.
 	go func() { _ = cmd.Wait() }()
-	pid, err := readReady(conn)
-	if err != nil {
+	// The pid in the greeting only proves the server came up.
+	if _, err := readReady(conn); err != nil {
 		conn.Close()
 		_ = cmd.Process.Kill()
 		return nil, err
 	}
-	return &execServer{conn: conn, pid: pid, calls: map[uint64]*serverCall{}}, nil
+	return &execServer{conn: conn, calls: map[uint64]*serverCall{}}, nil
 }
 
 // readReady reads the server's first message.
